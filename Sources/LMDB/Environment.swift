@@ -80,6 +80,7 @@ public final class Environment: @unchecked Sendable {
 
     /// Runs `body` in the write transaction and commits; aborts if `body` throws. Grows the map
     /// and runs `body` again on MDB_MAP_FULL.
+    @discardableResult
     public func write<R>(_ body: (Transaction) throws -> R) throws -> R {
         while true {
             let txn = try Transaction(environment: self, readOnly: false)
