@@ -1,0 +1,21 @@
+import Store
+
+/// Errors of the index layer.
+public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible {
+    case dimensionMismatch(expected: Int, got: Int)
+    case invalidK(Int)
+    case queryCountMismatch(floats: Int, dimension: Int)
+    case noVector(Entity, ExternalID)
+    case store(StoreError)
+
+    public var description: String {
+        switch self {
+        case let .dimensionMismatch(expected, got): return "query dimension mismatch: the index holds \(expected)-d vectors, got \(got)-d"
+        case let .invalidK(k): return "invalid k \(k): expected 1...100000"
+        case let .queryCountMismatch(floats, dimension):
+            return "query buffer of \(floats) floats is not a whole number of \(dimension)-d vectors"
+        case let .noVector(entity, id): return "\(entity) '\(id)' has no embedding"
+        case let .store(error): return error.description
+        }
+    }
+}
