@@ -1,0 +1,49 @@
+import Foundation
+import Store
+
+/// Number and id formatting shared by the commands.
+enum Format {
+    static func seconds(_ s: Double) -> String {
+        s < 1 ? String(format: "%.1f ms", s * 1000) : String(format: "%.2f s", s)
+    }
+
+    static func milliseconds(_ s: Double) -> String { String(format: "%.3f ms", s * 1000) }
+
+    static func rate(_ r: Double) -> String {
+        r >= 1_000_000 ? String(format: "%.2fM", r / 1_000_000) : r >= 1000 ? String(format: "%.1fk", r / 1000) : String(format: "%.0f", r)
+    }
+
+    static func bytes(_ n: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var x = Double(n), u = 0
+        while x >= 1024 && u < units.count - 1 { x /= 1024; u += 1 }
+        return u == 0 ? "\(n) B" : String(format: "%.1f %@", x, units[u])
+    }
+
+    /// An id as JSON: numbers bare, strings quoted and escaped.
+    static func json(_ id: ExternalID) -> String {
+        switch id {
+        case .number(let n): return String(n)
+        case .string(let s): return jsonString(s)
+        }
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+
+    /// A float as JSON (finite by construction; shortest round-trip text).
+    static func json(_ x: Float) -> String { x.isFinite ? "\(x)" : "null" }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Store
+import VectorIndex
+import VectorMath
+
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Top-k items for vectors, items (similar items) or users (recommendations).",
+        discussion: """
+        Targets may be repeated and mixed: --vector "0.1,0.2,...", --item ID, --user ID, and \
+        --queries FILE (.fvecs, .npy, .tsv or .jsonl; answered in batch). A user's history is left \
+        out of its answer (unless --include-seen), and an item is left out of its own. Scores: \
+        similarity for ip and cosine, squared distance for l2. --json prints one object per query: \
+        {"query": i, "ids": [...], "scores": [...]}.
+        """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Results per query (1...100000).") var k: Int = 10
+    @Flag(help: "Exact search (brute force by BLAS); the only kind until an ANN index is built.") var exact = false
+    @Option(name: .customLong("vector"), help: "A query vector: comma- or space-separated numbers.") var vectors: [String] = []
+    @Option(name: .customLong("item"), help: "Items similar to this item id.") var items: [String] = []
+    @Option(name: .customLong("user"), help: "Recommendations for this user id.") var users: [String] = []
+    @Option(help: "A file of query vectors, answered in one batch.") var queries: String?
+    @Flag(name: .customLong("include-seen"), help: "Do not leave a user's history out of the answer.") var includeSeen = false
+    @Flag(help: "One JSON object per query on stdout.") var json = false
+
+    func validate() throws {
+        if vectors.isEmpty && items.isEmpty && users.isEmpty && queries == nil {
+            throw ValidationError("nothing to query: give --vector, --item, --user or --queries")
+        }
+        guard (1...FlatIndex.maxK).contains(k) else { throw ValidationError("--k \(k): expected 1...\(FlatIndex.maxK)") }
+    }
+
+    struct Answer {
+        var label: String
+        var results: [ScoredID]
+        var seconds: Double
+    }
+
+    func run() throws {
+        let embeddingStore = try EmbeddingStore(path: store.db, readOnly: true)
+        guard let meta = try embeddingStore.meta() else { throw StoreError.notInitialized(path: store.db) }
+        var index = FlatIndex(meta: meta, k: k)
+        var targets: [(String, QueryTarget)] = []
+        for text in vectors { targets.append(("vector", .vector(try parseVector(text, dimension: meta.dimension)))) }
+        for text in items { targets.append(("item \(text)", .item(try parseID(text, "--item")))) }
+        for text in users { targets.append(("user \(text)", .user(try parseID(text, "--user")))) }
+
+        var number = 0
+        try embeddingStore.read { reader in
+            for (label, target) in targets {
+                let clock = Date()
+                let resolved = try target.resolve(reader, excludeSeen: !includeSeen)
+                let excluded = resolved.excluded
+                let results = try index.search(reader, query: resolved.vector, k: k,
+                                               accept: excluded.isEmpty ? nil : { !excluded.contains($0) })
+                let note = excluded.count > 1 || (excluded.count == 1 && label.hasPrefix("user")) ? " (\(excluded.count) seen items left out)" : ""
+                try emit(Answer(label: label + note, results: results, seconds: Date().timeIntervalSince(clock)),
+                         number: number, reader: reader, metric: meta.metric)
+                number += 1
+            }
+            if let queries {
+                let (data, count) = try readQueries(queries, dimension: meta.dimension)
+                let clock = Date()
+                let all = try data.withUnsafeBufferPointer { try index.search(reader, queries: $0, k: k) }
+                let seconds = Date().timeIntervalSince(clock)
+                for (i, results) in all.enumerated() {
+                    try emit(Answer(label: "\(queries) #\(i)", results: results, seconds: seconds / Double(count)),
+                             number: number, reader: reader, metric: meta.metric)
+                    number += 1
+                }
+                if !json {
+                    print("\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, batched)")
+                }
+            }
+        }
+    }
+
+    private func emit(_ answer: Answer, number: Int, reader: StoreReader, metric: Metric) throws {
+        let ids = try answer.results.map { try reader.externalID(ofRow: $0.id, .item) }
+        let scores = answer.results.map { metric.displayScore($0.score) }
+        if json {
+            let idList = ids.map(Format.json).joined(separator: ",")
+            let scoreList = scores.map(Format.json).joined(separator: ",")
+            print("{\"query\":\(number),\"ids\":[\(idList)],\"scores\":[\(scoreList)]}")
+            return
+        }
+        print("\(answer.label): \(ids.count) results in \(Format.milliseconds(answer.seconds))")
+        for (rank, (id, score)) in zip(ids, scores).enumerated() {
+            print(String(format: "  %3d  %-24@ %.6f", rank + 1, id.description, score))
+        }
+    }
+
+    private func parseID(_ text: String, _ option: String) throws -> ExternalID {
+        switch ExternalID.parse(text) {
+        case .success(let id): return id
+        case .failure(let why): throw ValidationError("\(option) '\(text)': \(why)")
+        }
+    }
+
+    private func parseVector(_ text: String, dimension: Int) throws -> [Float] {
+        let parts = text.split(whereSeparator: { $0 == "," || $0 == " " })
+        var v: [Float] = []
+        for (i, p) in parts.enumerated() {
+            guard let x = Float(p), x.isFinite else { throw ValidationError("--vector component \(i) '\(p)' is not a finite number") }
+            v.append(x)
+        }
+        guard v.count == dimension else { throw ValidationError("--vector has \(v.count) components, the store holds \(dimension)-d vectors") }
+        return v
+    }
+
+    private func readQueries(_ path: String, dimension: Int) throws -> ([Float], Int) {
+        var reader = try openVectorReader(path: path, expectedDimension: dimension)
+        var batch = VectorBatch()
+        var data: [Float] = []
+        var count = 0
+        while try reader.next(into: &batch, maxRows: 8192) {
+            data += batch.vectors
+            count += batch.count
+        }
+        return (data, count)
+    }
+}
