@@ -1,0 +1,156 @@
+import Store
+
+/// Reads vectors from TSV, CSV or whitespace-separated text.
+///
+/// Lines are `id<TAB>v1 v2 ...` (values space separated in one field) or one column per value
+/// (the delimiter, tab, comma or whitespace, is detected from the first line). Without an ids
+/// file the first column is the id; with one, every column is a value. If no value field of the
+/// first non-blank line is a number, that line is a header and is skipped. Blank lines are
+/// skipped; lines are counted from 1 including them.
+public final class DelimitedVectorReader: VectorReader {
+    public let path: String
+    public private(set) var dimension = 0
+    public var bytesRead: Int64 { source.bytesConsumed }
+    public var totalBytes: Int64 { source.totalBytes }
+
+    private let source: ByteSource
+    private let ids: IDSource?
+    private let expectedDimension: Int?
+    private var delimiter: UInt8?
+    private var rows = 0
+    private var finished = false
+
+    init(path: String, ids: IDSource?, expectedDimension: Int?) throws {
+        self.path = path
+        self.ids = ids
+        self.expectedDimension = expectedDimension
+        source = try ByteSource(path: path)
+    }
+
+    public func next(into batch: inout VectorBatch, maxRows: Int) throws -> Bool {
+        batch.removeAll(keepingCapacity: true)
+        batch.dimension = dimension
+        batch.features = nil
+        let limit = max(maxRows, 1)
+        while batch.count < limit && !finished {
+            let before = batch.vectors.count
+            let parsed: (id: ExternalID?, count: Int)?? = try source.nextLine { line in
+                if ByteSource.isBlank(line) { return nil }
+                return try parse(line, into: &batch.vectors)
+            }
+            guard let lineResult = parsed else {
+                finished = true
+                try ids?.finish(vectorsFile: path, vectors: rows)
+                break
+            }
+            guard let (fileID, count) = lineResult else { continue }
+            let location = SourceLocation.line(source.lineNumber)
+            if dimension == 0 {
+                if count == 0 {
+                    throw IngestError.malformed(file: path, location: location, reason: "line has an id but no values")
+                }
+                if let expectedDimension, expectedDimension != count {
+                    throw IngestError.dimensionMismatch(file: path, location: location, expected: expectedDimension, got: count)
+                }
+                dimension = count
+                batch.dimension = count
+            } else if count != dimension {
+                throw IngestError.dimensionMismatch(file: path, location: location, expected: dimension, got: count)
+            }
+            let bad = batch.vectors.withUnsafeBufferPointer {
+                FiniteCheck.firstNonFinite(UnsafeBufferPointer(rebasing: $0[before...]))
+            }
+            if let bad { throw IngestError.nonFinite(file: path, location: location, column: bad) }
+            let id: ExternalID
+            if let ids {
+                id = try ids.idForRow(vectorsFile: path, rowsBefore: rows) { try source.countRemainingNonBlankLines() }
+            } else {
+                id = fileID!
+            }
+            batch.ids.append(id)
+            batch.locations.append(location)
+            rows += 1
+        }
+        return batch.count > 0
+    }
+
+    /// Parses one non-blank line: its id (nil with an ids file) and the number of values
+    /// appended. Returns nil for a header line.
+    private func parse(_ line: UnsafeRawBufferPointer, into vectors: inout [Float]) throws -> (id: ExternalID?, count: Int)? {
+        let lineNumber = source.lineNumber
+        let isFirst = delimiter == nil
+        if isFirst { delimiter = DelimitedFields.detect(line) }
+        let delimiter = self.delimiter!
+        var valuesStart = 0
+        var idText: String?
+        if ids == nil {
+            let (text, next) = try DelimitedFields.field(line, from: 0, delimiter: delimiter, file: path, lineNumber: lineNumber)
+            idText = text
+            valuesStart = next ?? line.count
+        }
+        if isFirst && isHeader(line, from: valuesStart, delimiter: delimiter) { return nil }
+        var id: ExternalID?
+        if let idText {
+            switch ExternalID.parse(idText) {
+            case .success(let parsed): id = parsed
+            case .failure(let why): throw IngestError.invalidID(file: path, location: .line(lineNumber), reason: why)
+            }
+        }
+        let count = try scanValues(line, from: valuesStart, delimiter: delimiter, into: &vectors, lineNumber: lineNumber)
+        return (id, count)
+    }
+
+    /// Appends the numbers of `line[from...]`; returns how many.
+    private func scanValues(_ line: UnsafeRawBufferPointer, from: Int, delimiter: UInt8,
+                            into vectors: inout [Float], lineNumber: Int) throws -> Int {
+        let end = line.count
+        var i = from
+        var count = 0
+        let commas = delimiter == DelimitedFields.comma
+        while true {
+            while i < end, line[i] == 32 || (!commas && line[i] == 9) { i += 1 }
+            if i == end {
+                if commas && count > 0 { throw notANumber(line, at: i, component: count, lineNumber) }
+                return count
+            }
+            guard let (value, next) = NumberScanner.scanFloat(line, from: i, end: end),
+                  next == end || DelimitedFields.isSpace(line[next]) || line[next] == delimiter else {
+                throw notANumber(line, at: i, component: count, lineNumber)
+            }
+            vectors.append(value)
+            count += 1
+            i = next
+            if commas {
+                while i < end, line[i] == 32 { i += 1 }
+                if i == end { return count }
+                guard line[i] == DelimitedFields.comma else { throw notANumber(line, at: i, component: count, lineNumber) }
+                i += 1
+            }
+        }
+    }
+
+    private func notANumber(_ line: UnsafeRawBufferPointer, at i: Int, component: Int, _ lineNumber: Int) -> IngestError {
+        var j = i
+        while j < line.count, !DelimitedFields.isSpace(line[j]), line[j] != DelimitedFields.comma { j += 1 }
+        let token = String(decoding: UnsafeRawBufferPointer(rebasing: line[i..<j]), as: UTF8.self)
+        let what = token.isEmpty ? "an empty field" : "'\(token.prefix(40))'"
+        return IngestError.malformed(file: path, location: .line(lineNumber),
+                                     reason: "vector component \(component) (column \(i + 1)) is \(what), not a number")
+    }
+
+    /// True when no value field of the line is a number.
+    private func isHeader(_ line: UnsafeRawBufferPointer, from: Int, delimiter: UInt8) -> Bool {
+        var i = from
+        let end = line.count
+        while i < end {
+            while i < end, DelimitedFields.isSpace(line[i]) || line[i] == delimiter { i += 1 }
+            if i == end { break }
+            if let (_, next) = NumberScanner.scanFloat(line, from: i, end: end),
+               next == end || DelimitedFields.isSpace(line[next]) || line[next] == delimiter {
+                return false
+            }
+            while i < end, !DelimitedFields.isSpace(line[i]), line[i] != delimiter { i += 1 }
+        }
+        return true
+    }
+}

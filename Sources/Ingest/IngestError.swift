@@ -1,0 +1,70 @@
+import Store
+
+/// Where in a file something was found: a 1-based line of a text file or a 0-based row of a
+/// binary file.
+public enum SourceLocation: Equatable, Hashable, Sendable, CustomStringConvertible {
+    case line(Int)
+    case row(Int)
+
+    public var description: String {
+        switch self {
+        case .line(let n): return "line \(n)"
+        case .row(let n): return "row \(n)"
+        }
+    }
+}
+
+/// Everything that can go wrong while reading trainer output. Every case names the file and,
+/// where it applies, the line or row, the field, and what was expected against what was found.
+public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The file could not be opened or inspected (missing, a directory, no permission).
+    case cannotOpen(file: String, reason: String)
+    /// A read(2) on an open file failed.
+    case readFailed(file: String, reason: String)
+    /// The format could not be chosen (unknown extension) or the file is not of its format.
+    case unknownFormat(file: String, reason: String)
+    /// A `.npy` header field holds something this reader does not take (dtype, order, rank).
+    case unsupportedNpy(file: String, field: String, expected: String, got: String)
+    /// The text or bytes at `location` do not follow the format.
+    case malformed(file: String, location: SourceLocation, reason: String)
+    /// A vector's length differs from the first vector's (or from the expected dimension).
+    case dimensionMismatch(file: String, location: SourceLocation, expected: Int, got: Int)
+    /// A NaN or infinity at vector component `column` (0-based).
+    case nonFinite(file: String, location: SourceLocation, column: Int)
+    /// An id that `ExternalID.parse` refuses.
+    case invalidID(file: String, location: SourceLocation, reason: ExternalID.ParseFailure)
+    /// The file is shorter than its header (or its row size) says.
+    case truncated(file: String, expectedBytes: Int64, gotBytes: Int64)
+    /// The ids file and the vectors file hold different numbers of rows.
+    case countMismatch(idsFile: String, ids: Int, vectorsFile: String, vectors: Int)
+    /// A value of the wrong type: a JSON id that is a float or null, a feature that cannot be
+    /// read as its declared kind.
+    case typeMismatch(file: String, location: SourceLocation, field: String, expected: String, got: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let file, let reason):
+            return "\(file): cannot open: \(reason)"
+        case .readFailed(let file, let reason):
+            return "\(file): read failed: \(reason)"
+        case .unknownFormat(let file, let reason):
+            return "\(file): unknown format: \(reason)"
+        case .unsupportedNpy(let file, let field, let expected, let got):
+            return "\(file): unsupported .npy header field '\(field)': expected \(expected), got \(got)"
+        case .malformed(let file, let location, let reason):
+            return "\(file), \(location): \(reason)"
+        case .dimensionMismatch(let file, let location, let expected, let got):
+            return "\(file), \(location): vector has \(got) components, expected \(expected)"
+        case .nonFinite(let file, let location, let column):
+            return "\(file), \(location): vector component \(column) (0-based) is NaN or infinite"
+        case .invalidID(let file, let location, let reason):
+            return "\(file), \(location): invalid id: \(reason)"
+        case .truncated(let file, let expected, let got):
+            return "\(file): truncated: expected \(expected) bytes, file has \(got)"
+        case .countMismatch(let idsFile, let ids, let vectorsFile, let vectors):
+            return "ids file \(idsFile) has \(ids) ids but vectors file \(vectorsFile) has \(vectors) vectors"
+        case .typeMismatch(let file, let location, let field, let expected, let got):
+            return "\(file), \(location): field '\(field)': expected \(expected), got \(got)"
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Store
+
+/// One JSON-lines object: `{"id": 12 or "sku-1", "vector": [...], "features": {...}, ...}`.
+///
+/// Features are the members of "features" (an object) followed by every other member except
+/// "id" and "vector", in file order; missing values (null, "") are left out.
+struct JSONLRow {
+    var id: ExternalID?
+    var vectorCount: Int?
+    var features: [FeatureField] = []
+
+    /// Parses the line. With `readVector`, "vector" is appended to `vectors`; otherwise it is
+    /// skipped. Throws `malformed` with the column for syntax errors.
+    static func parse(_ scanner: inout JSONScanner, readVector: Bool, vectors: inout [Float],
+                      declaredKinds: [String: FeatureKind]) throws -> JSONLRow {
+        let location = SourceLocation.line(scanner.line)
+        let conversion = FeatureConversion(file: scanner.file, location: location)
+        var row = JSONLRow()
+        var seenID = false
+        try scanner.beginObject()
+        var first = true
+        while let key = try scanner.nextKey(first: &first) {
+            switch key {
+            case "id":
+                if seenID { throw scanner.fail("duplicate key \"id\"") }
+                seenID = true
+                row.id = try externalID(try scanner.parseValue(), file: scanner.file, location: location)
+            case "vector":
+                if row.vectorCount != nil { throw scanner.fail("duplicate key \"vector\"") }
+                if readVector {
+                    row.vectorCount = try scanner.parseFloatArray(into: &vectors)
+                } else {
+                    _ = try scanner.parseValue()
+                    row.vectorCount = 0
+                }
+            case "features":
+                let value = try scanner.parseValue()
+                guard case .object(let members) = value else {
+                    if value == .null { continue }
+                    throw IngestError.typeMismatch(file: scanner.file, location: location, field: "features",
+                                                   expected: "an object of feature values", got: value.summary)
+                }
+                for (name, member) in members {
+                    if let v = try conversion.value(json: member, field: name, declared: declaredKinds[name]) {
+                        row.features.append(FeatureField(name: name, value: v))
+                    }
+                }
+            default:
+                let value = try scanner.parseValue()
+                if let v = try conversion.value(json: value, field: key, declared: declaredKinds[key]) {
+                    row.features.append(FeatureField(name: key, value: v))
+                }
+            }
+        }
+        try scanner.expectEnd()
+        return row
+    }
+
+    /// A JSON id: a non-negative integer or a string read by `ExternalID.parse`.
+    static func externalID(_ value: JSONValue, file: String, location: SourceLocation) throws -> ExternalID {
+        let expected = "a non-negative integer or a string"
+        switch value {
+        case .string(let s):
+            switch ExternalID.parse(s) {
+            case .success(let id): return id
+            case .failure(let why): throw IngestError.invalidID(file: file, location: location, reason: why)
+            }
+        case .number(_, let text):
+            let body = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+            guard body.utf8.allSatisfy(NumberScanner.isDigit) else {
+                throw IngestError.typeMismatch(file: file, location: location, field: "id", expected: expected, got: value.summary)
+            }
+            switch ExternalID.parse(text) {
+            case .success(let id): return id
+            case .failure(let why): throw IngestError.invalidID(file: file, location: location, reason: why)
+            }
+        default:
+            throw IngestError.typeMismatch(file: file, location: location, field: "id", expected: expected, got: value.summary)
+        }
+    }
+}

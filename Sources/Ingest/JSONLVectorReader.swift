@@ -1,0 +1,86 @@
+import Store
+
+/// Reads JSON lines: `{"id": 12 or "sku-1", "vector": [...], "features": {...}}` per line.
+///
+/// "id" is optional: without it (and without an ids file) the id is the 0-based record number.
+/// With an ids file, records must not carry "id". Features are the members of "features" plus
+/// any other member except "id" and "vector" (see `FeatureConversion` for kinds); they go to
+/// `batch.features`. Blank lines are skipped.
+public final class JSONLVectorReader: VectorReader {
+    public let path: String
+    public private(set) var dimension = 0
+    public var bytesRead: Int64 { source.bytesConsumed }
+    public var totalBytes: Int64 { source.totalBytes }
+    /// Kinds for named features; others are inferred.
+    public var declaredKinds: [String: FeatureKind]
+
+    private let source: ByteSource
+    private let ids: IDSource?
+    private let expectedDimension: Int?
+    private var rows = 0
+    private var finished = false
+
+    init(path: String, ids: IDSource?, expectedDimension: Int?, declaredKinds: [String: FeatureKind] = [:]) throws {
+        self.path = path
+        self.ids = ids
+        self.expectedDimension = expectedDimension
+        self.declaredKinds = declaredKinds
+        source = try ByteSource(path: path)
+    }
+
+    public func next(into batch: inout VectorBatch, maxRows: Int) throws -> Bool {
+        batch.removeAll(keepingCapacity: true)
+        batch.dimension = dimension
+        if batch.features == nil { batch.features = [] }
+        let limit = max(maxRows, 1)
+        while batch.count < limit && !finished {
+            let before = batch.vectors.count
+            let parsed: JSONLRow?? = try source.nextLine { line in
+                if ByteSource.isBlank(line) { return nil }
+                var scanner = JSONScanner(bytes: line, file: path, line: source.lineNumber)
+                return try JSONLRow.parse(&scanner, readVector: true, vectors: &batch.vectors, declaredKinds: declaredKinds)
+            }
+            guard let lineResult = parsed else {
+                finished = true
+                try ids?.finish(vectorsFile: path, vectors: rows)
+                break
+            }
+            guard let row = lineResult else { continue }
+            let location = SourceLocation.line(source.lineNumber)
+            guard let count = row.vectorCount else {
+                throw IngestError.malformed(file: path, location: location, reason: "object has no \"vector\"")
+            }
+            if dimension == 0 {
+                if count == 0 { throw IngestError.malformed(file: path, location: location, reason: "\"vector\" is empty") }
+                if let expectedDimension, expectedDimension != count {
+                    throw IngestError.dimensionMismatch(file: path, location: location, expected: expectedDimension, got: count)
+                }
+                dimension = count
+                batch.dimension = count
+            } else if count != dimension {
+                throw IngestError.dimensionMismatch(file: path, location: location, expected: dimension, got: count)
+            }
+            let bad = batch.vectors.withUnsafeBufferPointer {
+                FiniteCheck.firstNonFinite(UnsafeBufferPointer(rebasing: $0[before...]))
+            }
+            if let bad { throw IngestError.nonFinite(file: path, location: location, column: bad) }
+            let id: ExternalID
+            if let ids {
+                if row.id != nil {
+                    throw IngestError.malformed(file: path, location: location,
+                                                reason: "record has an \"id\" but ids come from \(ids.path ?? "the ids file")")
+                }
+                id = try ids.idForRow(vectorsFile: path, rowsBefore: rows) { try source.countRemainingNonBlankLines() }
+            } else {
+                id = row.id ?? .number(UInt64(rows))
+            }
+            batch.ids.append(id)
+            batch.locations.append(location)
+            if !row.features.isEmpty {
+                batch.features!.append(FeatureRecord(id: id, values: row.features, location: location))
+            }
+            rows += 1
+        }
+        return batch.count > 0
+    }
+}
