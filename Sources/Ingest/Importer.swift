@@ -91,8 +91,8 @@ public struct Importer {
         var file = ImportReport.FileReport(file: source.path, what: "\(entity) vectors")
         var reader = try openVectorReader(path: source.path, idsPath: source.idsPath, format: source.format,
                                           expectedDimension: writer.meta?.dimension)
-        let progress = ProgressBar(label: "\(entity)s", totalBytes: reader.totalBytes, enabled: request.showProgress)
-        defer { progress.finish() }
+        let progress = request.showProgress ? ProgressBar(label: "\(entity)s", totalBytes: reader.totalBytes) : nil
+        defer { progress?.finish() }
         var batch = VectorBatch()
         var seen = RowSet()
         let rowsBefore = writer.counts.rows(entity)
@@ -116,14 +116,17 @@ public struct Importer {
                 throw IngestError.duplicateID(file: source.path, location: batch.locations[i], id: batch.ids[i])
             }
             if let features = batch.features, !features.isEmpty {
-                for (i, record) in features.enumerated() where !record.values.isEmpty {
+                // Only rows that carried features have a record; match them by location.
+                let rowAt = Dictionary(uniqueKeysWithValues: zip(batch.locations, rows))
+                for record in features where !record.values.isEmpty {
+                    guard let row = rowAt[record.location] else { continue }
                     try rejectingAt(source.path, record.location) {
-                        try writer.setFeatures(row: rows[i], entity, values: record.values.map { ($0.name, $0.value) })
+                        try writer.setFeatures(row: row, entity, values: record.values.map { ($0.name, $0.value) })
                     }
                 }
             }
             file.rows += batch.count
-            progress.update(bytes: reader.bytesRead, rows: file.rows)
+            progress?.update(bytes: reader.bytesRead, rows: file.rows)
         }
         file.created = writer.counts.rows(entity) - rowsBefore
         file.seconds = Date().timeIntervalSince(start)
@@ -136,9 +139,9 @@ public struct Importer {
                                 request: ImportRequest) throws -> ImportReport.FileReport {
         let start = Date()
         var file = ImportReport.FileReport(file: path, what: "\(entity) features")
-        var reader = try FeatureReader(path: path, declaredKinds: request.featureKinds)
-        let progress = ProgressBar(label: "\(entity) features", totalBytes: reader.totalBytes, enabled: request.showProgress)
-        defer { progress.finish() }
+        let reader = try FeatureReader(path: path, declaredKinds: request.featureKinds)
+        let progress = request.showProgress ? ProgressBar(label: "\(entity) features", totalBytes: reader.totalBytes) : nil
+        defer { progress?.finish() }
         var records: [FeatureRecord] = []
         var seen = RowSet()
         let rowsBefore = writer.counts.rows(entity)
@@ -153,7 +156,7 @@ public struct Importer {
                 }
             }
             file.rows += records.count
-            progress.update(bytes: reader.bytesRead, rows: file.rows)
+            progress?.update(bytes: reader.bytesRead, rows: file.rows)
         }
         file.created = writer.counts.rows(entity) - rowsBefore
         file.seconds = Date().timeIntervalSince(start)
@@ -165,9 +168,9 @@ public struct Importer {
     private func importHistories(_ path: String, writer: StoreWriter, request: ImportRequest) throws -> ImportReport.FileReport {
         let start = Date()
         var file = ImportReport.FileReport(file: path, what: "histories")
-        var reader = try HistoryReader(path: path)
-        let progress = ProgressBar(label: "histories", totalBytes: reader.totalBytes, enabled: request.showProgress)
-        defer { progress.finish() }
+        let reader = try HistoryReader(path: path)
+        let progress = request.showProgress ? ProgressBar(label: "histories", totalBytes: reader.totalBytes) : nil
+        defer { progress?.finish() }
         var records: [HistoryRecord] = []
         let usersBefore = writer.counts.users
         while try reader.next(into: &records, maxRows: request.batchRows) {
@@ -184,7 +187,7 @@ public struct Importer {
                 try rejectingAt(path, nil) { try writer.appendHistory(user: user, entries: byUser[user]!) }
             }
             file.rows += records.count
-            progress.update(bytes: reader.bytesRead, rows: file.rows)
+            progress?.update(bytes: reader.bytesRead, rows: file.rows)
         }
         file.created = writer.counts.users - usersBefore
         file.seconds = Date().timeIntervalSince(start)
@@ -208,6 +211,7 @@ public struct Importer {
     }
 
     /// Turns a store error into an ingest error that names the file and location.
+    @discardableResult
     private func rejectingAt<R>(_ file: String, _ location: SourceLocation?, _ body: () throws -> R) throws -> R {
         do {
             return try body()

@@ -29,6 +29,8 @@ public struct StoreCounts: Sendable, Equatable {
     /// Bumped by every committed write: a reader compares it to know when to renew.
     public var writeSequence: UInt64 = 0
 
+    public init() {}
+
     public func rows(_ e: Entity) -> Int { e == .item ? items : users }
     public func vectors(_ e: Entity) -> Int { e == .item ? itemVectors : userVectors }
 

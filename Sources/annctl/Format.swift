@@ -20,6 +20,11 @@ enum Format {
         return u == 0 ? "\(n) B" : String(format: "%.1f %@", x, units[u])
     }
 
+    /// `text` padded with spaces to `width` characters (left-aligned).
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
     /// An id as JSON: numbers bare, strings quoted and escaped.
     static func json(_ id: ExternalID) -> String {
         switch id {

@@ -33,7 +33,7 @@ struct Info: ParsableCommand {
             print("size on disk     \(Format.bytes(embeddingStore.fileBytes)) (map \(Format.bytes(embeddingStore.environment.info.mapSize)))")
             print("tables")
             for (name, stats) in try r.tableStatistics() where stats.entries > 0 {
-                print(String(format: "  %-22@ %10d entries  %@", name, stats.entries, Format.bytes(stats.bytes)))
+                print("  " + Format.pad(name, 22) + String(format: "%10d entries  ", stats.entries) + Format.bytes(stats.bytes))
             }
         }
     }

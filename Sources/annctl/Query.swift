@@ -89,7 +89,7 @@ struct Query: ParsableCommand {
         }
         print("\(answer.label): \(ids.count) results in \(Format.milliseconds(answer.seconds))")
         for (rank, (id, score)) in zip(ids, scores).enumerated() {
-            print(String(format: "  %3d  %-24@ %.6f", rank + 1, id.description, score))
+            print(String(format: "  %3d  ", rank + 1) + Format.pad(id.description, 24) + String(format: " %.6f", score))
         }
     }
 

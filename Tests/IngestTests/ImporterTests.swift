@@ -1,0 +1,181 @@
+import Foundation
+import Store
+import VectorMath
+import XCTest
+@testable import Ingest
+
+final class ImporterTests: XCTestCase {
+    var files: TestFiles!
+    var storePath = ""
+
+    override func setUpWithError() throws {
+        files = try TestFiles()
+        storePath = files.path("store")
+    }
+
+    override func tearDown() { files = nil }
+
+    func store() throws -> EmbeddingStore { try EmbeddingStore(path: storePath, create: true) }
+
+    func request(items: String? = nil, itemIDs: String? = nil, users: String? = nil, userIDs: String? = nil,
+                 itemFeatures: String? = nil, userFeatures: String? = nil, histories: String? = nil,
+                 metric: Metric? = nil) -> ImportRequest {
+        var r = ImportRequest()
+        r.items = items.map { VectorSource(path: $0, idsPath: itemIDs) }
+        r.users = users.map { VectorSource(path: $0, idsPath: userIDs) }
+        r.itemFeatures = itemFeatures
+        r.userFeatures = userFeatures
+        r.histories = histories
+        r.metric = metric
+        r.showProgress = false
+        r.batchRows = 2  // several batches even for tiny files
+        return r
+    }
+
+    /// A fingerprint of everything a failed import must leave untouched.
+    func snapshot(_ s: EmbeddingStore) throws -> String {
+        try s.read { r in
+            let c = try r.counts()
+            var text = "\(c)"
+            for row in 0..<UInt32(c.items) {
+                text += " \(try r.externalID(ofRow: row, .item))=\(try r.vector(ofRow: row, .item) ?? [])"
+                text += " \(try r.features(row: row, .item).sorted { $0.key < $1.key })"
+            }
+            for row in 0..<UInt32(c.users) { text += " \(try r.externalID(ofRow: row, .user)):\(try r.history(ofUser: row))" }
+            return text
+        }
+    }
+
+    func npy(_ name: String, _ rows: [[Float]]) throws -> String {
+        try files.writeNpy(name, descr: "<f4", shape: [rows.count, rows[0].count], data: f32Bytes(rows.flatMap { $0 }))
+    }
+
+    // MARK: formats
+
+    func testEachVectorFormatRoundTripsThroughTheStore() throws {
+        let rows: [[Float]] = [[1, 2, 3], [4, 5, 6], [7, 8, 9.5]]
+        let sources: [(String, String?)] = [
+            (try npy("a.npy", rows), try files.write("a.ids", text: "10\n11\nsku-12\n")),
+            (try files.writeFvecs("b.fvecs", rows: rows), try files.write("b.ids", text: "10\n11\nsku-12\n")),
+            (try files.write("c.tsv", text: "10\t1 2 3\n11\t4 5 6\nsku-12\t7 8 9.5\n"), nil),
+            (try files.write("d.csv", text: "id,a,b,c\n10,1,2,3\n11,4,5,6\nsku-12,7,8,9.5\n"), nil),
+            (try files.write("e.jsonl", text: """
+            {"id": 10, "vector": [1, 2, 3]}
+            {"id": 11, "vector": [4, 5, 6], "features": {"color": "red"}}
+            {"id": "sku-12", "vector": [7, 8, 9.5]}
+
+            """), nil),
+        ]
+        for (i, (path, ids)) in sources.enumerated() {
+            storePath = files.path("store-\(i)")
+            let report = try Importer(store: try store()).run(request(items: path, itemIDs: ids, metric: .l2))
+            XCTAssertEqual(report.files.first?.rows, 3, path)
+            try store().read { r in
+                XCTAssertEqual(try r.meta().dimension, 3)
+                XCTAssertEqual(try r.meta().metric, .l2)
+                for (k, id) in [ExternalID.number(10), .number(11), .string("sku-12")].enumerated() {
+                    let row = try r.requireRow(of: id, .item)
+                    XCTAssertEqual(try r.vector(ofRow: row, .item), rows[k], "\(path) \(id)")
+                }
+            }
+        }
+        storePath = files.path("store-4")
+        try store().read { r in XCTAssertEqual(try r.features(row: 1, .item), ["color": .categorical("red")]) }
+    }
+
+    func testOneCallImportsEverythingAndUpsertsById() throws {
+        let items = try npy("items.npy", [[1, 0], [0, 1], [1, 1]])
+        let users = try npy("users.npy", [[1, 0]])
+        let userIDs = try files.write("users.txt", text: "alice\n")
+        let features = try files.write("f.csv", text: "id,category:cat,price\n0,shoes,10\n2,hats,3.5\n")
+        let userFeatures = try files.write("uf.jsonl", text: "{\"id\": \"bob\", \"features\": {\"segment\": \"new\"}}\n")
+        let histories = try files.write("h.tsv", text: "alice\t0\t100\nbob\t2\t200\nalice\t1\t50\n")
+        let s = try store()
+        let report = try Importer(store: s).run(request(items: items, users: users, userIDs: userIDs, itemFeatures: features,
+                                                         userFeatures: userFeatures, histories: histories))
+        XCTAssertEqual(report.counts.items, 3)
+        XCTAssertEqual(report.counts.users, 2, "bob exists through his features only")
+        XCTAssertEqual(report.counts.userVectors, 1)
+        try s.read { r in
+            XCTAssertEqual(try r.meta().metric, .innerProduct, "default metric")
+            XCTAssertEqual(try r.features(row: 2, .item), ["category": .categorical("hats"), "price": .numeric(3.5)])
+            let alice = try r.requireRow(of: .string("alice"), .user)
+            XCTAssertEqual(try r.history(ofUser: alice), [HistoryEntry(item: 1, timestamp: 50), HistoryEntry(item: 0, timestamp: 100)])
+            XCTAssertEqual(try r.features(row: try r.requireRow(of: .string("bob"), .user), .user), ["segment": .categorical("new")])
+        }
+        // Upsert: the same ids again change vectors, not counts.
+        let again = try npy("items2.npy", [[5, 5]])
+        _ = try Importer(store: s).run(request(items: again, itemIDs: try files.write("i2.txt", text: "1\n")))
+        try s.read { r in
+            XCTAssertEqual(try r.counts().items, 3)
+            XCTAssertEqual(try r.vector(ofRow: 1, .item), [5, 5])
+        }
+    }
+
+    // MARK: bad input leaves the store as it was
+
+    func assertRejected(_ r: ImportRequest, _ expected: IngestError, file: StaticString = #filePath, line: UInt = #line) throws {
+        let s = try store()
+        let before = try snapshot(s)
+        assertThrows(expected, file: file, line: line) { try Importer(store: s).run(r) }
+        XCTAssertEqual(try snapshot(s), before, "store unchanged", file: file, line: line)
+    }
+
+    func testEveryBadInputIsNamedAndWritesNothing() throws {
+        let base = try npy("base.npy", [[1, 1, 1], [2, 2, 2]])
+        _ = try Importer(store: try store()).run(request(items: base, itemFeatures: try files.write("bf.csv", text: "id,price\n0,1\n")))
+
+        let wrongDim = try files.write("dim.tsv", text: "5\t1 2 3\n6\t1 2 3\n7\t1 2\n")
+        try assertRejected(request(items: wrongDim), .dimensionMismatch(file: wrongDim, location: .line(3), expected: 3, got: 2))
+
+        let nan = try files.writeNpy("nan.npy", descr: "<f4", shape: [3, 3], data: f32Bytes([1, 2, 3, 4, 5, 6, 7, .nan, 9]))
+        try assertRejected(request(items: nan, itemIDs: try files.write("nan.txt", text: "5\n6\n7\n")),
+                           .nonFinite(file: nan, location: .row(2), column: 1))
+
+        let dup = try npy("dup.npy", [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+        try assertRejected(request(items: dup, itemIDs: try files.write("dup.txt", text: "5\n6\n5\n")),
+                           .duplicateID(file: dup, location: .row(2), id: .number(5)))
+
+        let unknown = try files.write("vectors.bin", text: "x")
+        XCTAssertThrowsError(try Importer(store: try store()).run(request(items: unknown))) { error in
+            guard case .unknownFormat(let file, _)? = error as? IngestError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, unknown)
+        }
+
+        let truncated = try files.writeNpy("trunc.npy", descr: "<f4", shape: [3, 3], data: f32Bytes([1, 2, 3, 4, 5, 6, 7]))
+        XCTAssertThrowsError(try Importer(store: try store()).run(request(items: truncated))) { error in
+            guard case .truncated(let file, _, _)? = error as? IngestError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, truncated)
+        }
+
+        let badID = try npy("badid.npy", [[1, 2, 3], [4, 5, 6]])
+        let badIDs = try files.write("badid.txt", text: "9\n-4\n")
+        try assertRejected(request(items: badID, itemIDs: badIDs), .invalidID(file: badIDs, location: .line(2), reason: .negativeOrSigned("-4")))
+
+        let otherDim = try npy("d4.npy", [[1, 2, 3, 4]])
+        try assertRejected(request(items: otherDim), .dimensionMismatch(file: otherDim, location: .row(0), expected: 3, got: 4))
+
+        let metric = try npy("m.npy", [[1, 2, 3]])
+        try assertRejected(request(items: metric, metric: .cosine),
+                           .rejected(file: metric, location: .row(0), reason: .metricMismatch(expected: .innerProduct, got: .cosine)))
+
+        // A good file and a bad one in the same call: neither lands.
+        let good = try npy("good.npy", [[9, 9, 9]])
+        let goodIDs = try files.write("good.txt", text: "77\n")
+        let badHistory = try files.write("h.tsv", text: "u1\t0\t1\nu1\t404\t2\n")
+        try assertRejected(request(items: good, itemIDs: goodIDs, histories: badHistory),
+                           .unknownID(file: badHistory, location: .line(2), entity: .item, id: .number(404)))
+
+        let kinds = try files.write("kinds.jsonl", text: "{\"id\": 1, \"price\": \"cheap\"}\n")
+        try assertRejected(request(itemFeatures: kinds),
+                           .rejected(file: kinds, location: .line(1),
+                                     reason: .featureKindMismatch(.item, column: "price", expected: .numeric, got: .categorical)))
+    }
+
+    func testAFailedFirstImportLeavesAnEmptyStore() throws {
+        let bad = try files.write("bad.tsv", text: "1\t1 2\n2\t1 nope\n")
+        let s = try store()
+        XCTAssertThrowsError(try Importer(store: s).run(request(items: bad)))
+        XCTAssertNil(try s.meta(), "not even the dimension was fixed")
+    }
+}
