@@ -22,6 +22,9 @@ public final class Environment: @unchecked Sendable {
         public var readOnly: Bool = false
         /// Skip the fsync at commit (a crash may lose the last commits, never corrupt).
         public var noSync: Bool = false
+        /// Write through the shared memory map (MDB_WRITEMAP): no copy of dirty pages, faster
+        /// bulk loads; LMDB then sizes the file to the map (sparse), so keep `mapSize` modest.
+        public var writeMap: Bool = false
         /// Largest size the map may grow to on MDB_MAP_FULL.
         public var maxMapSize: Int = 1 << 44
 
@@ -50,6 +53,7 @@ public final class Environment: @unchecked Sendable {
             var flags = UInt32(MDB_NOTLS)
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
             if options.noSync { flags |= UInt32(MDB_NOSYNC) }
+            if options.writeMap { flags |= UInt32(MDB_WRITEMAP) }
             try LMDBError.check(mdb_env_open(env, path, flags, 0o644))
         } catch {
             mdb_env_close(env)
@@ -171,6 +175,21 @@ public final class Environment: @unchecked Sendable {
     /// Flushes to disk (useful after writes with `noSync`).
     public func sync(force: Bool = true) throws {
         try LMDBError.check(mdb_env_sync(handle, force ? 1 : 0))
+    }
+
+    /// Shrinks `data.mdb` to the pages in use, then closes the environment. With `writeMap`
+    /// LMDB sizes the file to the whole map (sparse): call this when a bulk load is over. The
+    /// write lock is held while cutting, so no other process can add pages past the cut.
+    public func closeTrimmingFile() throws {
+        defer { close() }
+        let txn = try Transaction(environment: self, readOnly: false)
+        defer { txn.abort() }
+        var fd: Int32 = -1
+        try LMDBError.check(mdb_env_get_fd(handle, &fd))
+        let used = off_t(usedBytes)
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw LMDBError.system(code: errno) }
+        if st.st_size > used && ftruncate(fd, used) != 0 { throw LMDBError.system(code: errno) }
     }
 
     /// Largest key LMDB accepts, in bytes.

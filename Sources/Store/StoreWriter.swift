@@ -13,6 +13,8 @@ public final class StoreWriter {
     public private(set) var counts: StoreCounts
     private var reader: StoreReader { StoreReader(store: store, transaction: transaction) }
     private var blocks: [Entity: [UInt32: EditableBlock]] = [:]
+    /// The block edited last: consecutive rows hit it without a dictionary lookup.
+    private var lastBlock: (entity: Entity, number: UInt32, block: EditableBlock)?
     private var lastIDKey: [Entity: [UInt8]] = [:]
     var columnCache: [Entity: [String: FeatureColumn]]?
 
@@ -98,7 +100,10 @@ public final class StoreWriter {
         for (i, id) in ids.enumerated() {
             let row = try resolve(id, entity).row
             let v = UnsafeBufferPointer(rebasing: vectors[i * meta.dimension ..< (i + 1) * meta.dimension])
-            if let column = Self.firstNonFinite(v) { throw StoreError.nonFiniteValue(entity, id, column: column) }
+            // One SIMD pass: a NaN or infinite component makes the squared norm non-finite.
+            if !Distance.squaredNorm(v.baseAddress!, count: meta.dimension).isFinite, let column = Self.firstNonFinite(v) {
+                throw StoreError.nonFiniteValue(entity, id, column: column)
+            }
             try setVector(v, row: row, entity, meta: meta)
             rows.append(row)
         }
@@ -129,6 +134,13 @@ public final class StoreWriter {
     }
 
     private func editableBlock(_ number: UInt32, _ entity: Entity, meta: StoreMeta) throws -> EditableBlock {
+        if let last = lastBlock, last.entity == entity, last.number == number { return last.block }
+        let block = try lookUpBlock(number, entity, meta: meta)
+        lastBlock = (entity, number, block)
+        return block
+    }
+
+    private func lookUpBlock(_ number: UInt32, _ entity: Entity, meta: StoreMeta) throws -> EditableBlock {
         if let block = blocks[entity]?[number] { return block }
         if (blocks[entity]?.count ?? 0) >= Self.maxCachedBlocks { try flushBlocks(entity) }
         let block = try EditableBlock(loading: number, entity, reader: reader, meta: meta)
@@ -142,14 +154,12 @@ public final class StoreWriter {
             try block.write(number, entity, transaction: transaction, store: store)
         }
         blocks[entity] = [:]
+        lastBlock = nil
     }
 
     /// Index of the first NaN or infinite component, if any.
     static func firstNonFinite(_ v: UnsafeBufferPointer<Float>) -> Int? {
-        var acc: Float = 0
-        for x in v { acc += x * 0 }  // NaN when any component is NaN or infinite
-        guard acc.isNaN else { return nil }
-        return v.firstIndex { !$0.isFinite }
+        v.firstIndex { !$0.isFinite }
     }
 
     // MARK: commit

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ingest
+import LMDB
 import Store
 import VectorMath
 
@@ -61,7 +62,8 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
-        let existed = FileManager.default.fileExists(atPath: (store.db as NSString).appendingPathComponent("data.mdb"))
+        let dataFile = (store.db as NSString).appendingPathComponent("data.mdb")
+        let existed = FileManager.default.fileExists(atPath: dataFile)
         var request = ImportRequest()
         let vectorFormat = format.flatMap(VectorFormat.init(name:))
         request.items = items.map { VectorSource(path: $0, idsPath: itemIDs, format: vectorFormat) }
@@ -72,9 +74,19 @@ struct Import: ParsableCommand {
         request.metric = metric.flatMap(Metric.init(rawValue:))
         request.featureKinds = try parsedFeatureKinds()
         request.showProgress = !quiet
+
+        // A bulk load writes through the memory map (no copy of dirty pages). LMDB then sizes
+        // the file to the map, so the map is sized to what the import can need and the file is
+        // cut back to the pages in use afterwards, whatever happens.
+        let inputs = [items, itemIDs, users, userIDs, itemFeatures, userFeatures, histories].compactMap { $0 }
+        var options = Environment.Options()
+        options.writeMap = true
+        options.mapSize = Self.fileBytes(dataFile) + 2 * inputs.reduce(0) { $0 + Self.fileBytes($1) } + (256 << 20)
         do {
-            let embeddingStore = try EmbeddingStore(path: store.db, create: true)
-            let report = try Importer(store: embeddingStore).run(request)
+            let embeddingStore = try EmbeddingStore(path: store.db, create: true, options: options)
+            let result = Result { try Importer(store: embeddingStore).run(request) }
+            try embeddingStore.environment.closeTrimmingFile()
+            let report = try result.get()
             for f in report.files {
                 print("\(f.file): \(f.rows) \(f.what) (\(f.created) new rows) in \(Format.seconds(f.seconds)), \(Format.rate(f.rowsPerSecond)) rows/s")
             }
@@ -84,5 +96,9 @@ struct Import: ParsableCommand {
             if !existed { try? FileManager.default.removeItem(atPath: store.db) }  // leave no empty store behind
             throw error
         }
+    }
+
+    static func fileBytes(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0
     }
 }

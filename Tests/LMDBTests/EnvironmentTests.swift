@@ -122,4 +122,29 @@ final class EnvironmentTests: XCTestCase {
         }
         XCTAssertEqual(seen, [[2, 0], [2, 10], [2, 20], [2, 30]])
     }
+
+    func testWriteMapBulkLoadIsTrimmedToThePagesInUse() throws {
+        var options = Environment.Options()
+        options.writeMap = true
+        options.mapSize = 64 << 20
+        do {
+            let env = try Environment(path: dir, options: options)
+            let db = try env.openDatabase("t", create: true)
+            try env.write { txn in
+                for i in 0..<100 { try txn.put([UInt8](repeating: UInt8(i), count: 10_000), forKey: [UInt8(i)], in: db) }
+            }
+            let file = dir + "/data.mdb"
+            XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int, 64 << 20, "LMDB sized the file to the map")
+            let used = env.usedBytes
+            try env.closeTrimmingFile()
+            XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int, used)
+        }
+        let env = try Environment(path: dir)
+        let db = try env.openDatabase("t", create: false)
+        try env.read { txn in
+            XCTAssertEqual(try txn.statistics(of: db).entries, 100)
+            XCTAssertEqual(try txn.bytes(forKey: [99], in: db), [UInt8](repeating: 99, count: 10_000))
+        }
+        try env.write { txn in try txn.put([1], forKey: [200], in: db) }  // and it still takes writes
+    }
 }
