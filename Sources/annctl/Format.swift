@@ -25,6 +25,19 @@ enum Format {
         text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 
+    /// A feature value for people: labels as they are, numbers short, timestamps as dates.
+    static func feature(_ value: FeatureValue) -> String {
+        switch value {
+        case .categorical(let label): return label
+        case .multiCategorical(let labels): return labels.joined(separator: "|")
+        case .numeric(let x): return String(format: "%.4g", x)
+        case .timestamp(let t):
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withFullDate]
+            return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(t)))
+        }
+    }
+
     /// An id as JSON: numbers bare, strings quoted and escaped.
     static func json(_ id: ExternalID) -> String {
         switch id {

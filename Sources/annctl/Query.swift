@@ -25,6 +25,8 @@ struct Query: ParsableCommand {
     @Option(help: "A file of query vectors, answered in one batch.") var queries: String?
     @Flag(name: .customLong("include-seen"), help: "Do not leave a user's history out of the answer.") var includeSeen = false
     @Flag(help: "One JSON object per query on stdout.") var json = false
+    @Option(name: .customLong("show"), help: "Item feature columns to print beside each result, comma-separated (e.g. category,popularity).")
+    var show: String?
 
     func validate() throws {
         if vectors.isEmpty && items.isEmpty && users.isEmpty && queries == nil {
@@ -88,8 +90,14 @@ struct Query: ParsableCommand {
             return
         }
         print("\(answer.label): \(ids.count) results in \(Format.milliseconds(answer.seconds))")
+        let columns = show?.split(separator: ",").map(String.init) ?? []
         for (rank, (id, score)) in zip(ids, scores).enumerated() {
-            print(String(format: "  %3d  ", rank + 1) + Format.pad(id.description, 24) + String(format: " %.6f", score))
+            var line = String(format: "  %3d  ", rank + 1) + Format.pad(id.description, 16) + String(format: " %10.6f", score)
+            if !columns.isEmpty {
+                let features = try reader.features(row: answer.results[rank].id, .item)
+                for name in columns { line += "  \(name)=" + (features[name].map(Format.feature) ?? "-") }
+            }
+            print(line)
         }
     }
 
