@@ -45,22 +45,8 @@ public final class DelimitedVectorReader: VectorReader {
             }
             guard let (fileID, count) = lineResult else { continue }
             let location = SourceLocation.line(source.lineNumber)
-            if dimension == 0 {
-                if count == 0 {
-                    throw IngestError.malformed(file: path, location: location, reason: "line has an id but no values")
-                }
-                if let expectedDimension, expectedDimension != count {
-                    throw IngestError.dimensionMismatch(file: path, location: location, expected: expectedDimension, got: count)
-                }
-                dimension = count
-                batch.dimension = count
-            } else if count != dimension {
-                throw IngestError.dimensionMismatch(file: path, location: location, expected: dimension, got: count)
-            }
-            let bad = batch.vectors.withUnsafeBufferPointer {
-                FiniteCheck.firstNonFinite(UnsafeBufferPointer(rebasing: $0[before...]))
-            }
-            if let bad { throw IngestError.nonFinite(file: path, location: location, column: bad) }
+            try batch.checkAppendedRow(from: before, count: count, dimension: &dimension, expected: expectedDimension,
+                                       file: path, location: location, emptyReason: "line has an id but no values")
             let id: ExternalID
             if let ids {
                 id = try ids.idForRow(vectorsFile: path, rowsBefore: rows) { try source.countRemainingNonBlankLines() }

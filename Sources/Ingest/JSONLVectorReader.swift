@@ -50,20 +50,8 @@ public final class JSONLVectorReader: VectorReader {
             guard let count = row.vectorCount else {
                 throw IngestError.malformed(file: path, location: location, reason: "object has no \"vector\"")
             }
-            if dimension == 0 {
-                if count == 0 { throw IngestError.malformed(file: path, location: location, reason: "\"vector\" is empty") }
-                if let expectedDimension, expectedDimension != count {
-                    throw IngestError.dimensionMismatch(file: path, location: location, expected: expectedDimension, got: count)
-                }
-                dimension = count
-                batch.dimension = count
-            } else if count != dimension {
-                throw IngestError.dimensionMismatch(file: path, location: location, expected: dimension, got: count)
-            }
-            let bad = batch.vectors.withUnsafeBufferPointer {
-                FiniteCheck.firstNonFinite(UnsafeBufferPointer(rebasing: $0[before...]))
-            }
-            if let bad { throw IngestError.nonFinite(file: path, location: location, column: bad) }
+            try batch.checkAppendedRow(from: before, count: count, dimension: &dimension, expected: expectedDimension,
+                                       file: path, location: location, emptyReason: "\"vector\" is empty")
             let id: ExternalID
             if let ids {
                 if row.id != nil {

@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import TestSupport
 
 /// Number and id formatting shared by the commands.
 enum Format {
@@ -46,21 +47,7 @@ enum Format {
         }
     }
 
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ s: String) -> String { JSONText.quoted(s) }
 
     /// A float as JSON (finite by construction; shortest round-trip text).
     static func json(_ x: Float) -> String { x.isFinite ? "\(x)" : "null" }
