@@ -7,6 +7,7 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible {
     case queryCountMismatch(floats: Int, dimension: Int)
     case noVector(Entity, ExternalID)
     case store(StoreError)
+    case notBuilt(IndexKind)
 
     public var description: String {
         switch self {
@@ -16,6 +17,7 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible {
             return "query buffer of \(floats) floats is not a whole number of \(dimension)-d vectors"
         case let .noVector(entity, id): return "\(entity) '\(id)' has no embedding"
         case let .store(error): return error.description
+        case let .notBuilt(kind): return "no \(kind.rawValue) index is built in this store (annctl build --index \(kind.rawValue))"
         }
     }
 }

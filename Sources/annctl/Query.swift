@@ -18,7 +18,11 @@ struct Query: ParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Option(help: "Results per query (1...100000).") var k: Int = 10
-    @Flag(help: "Exact search (brute force by BLAS); the only kind until an ANN index is built.") var exact = false
+    @Flag(help: "Exact search (brute force by BLAS), whatever index is built.") var exact = false
+    @Option(help: "Index to use: flat, hnsw or ivf (default: the best one built).") var index: String?
+    @Option(help: "HNSW: candidate list size (recall/speed knob).") var ef: Int?
+    @Option(help: "IVF: lists to probe.") var nprobe: Int?
+    @Option(help: "Threads answering a --queries file (1: one query at a time on one thread).") var threads: Int = 1
     @Option(name: .customLong("vector"), help: "A query vector: comma- or space-separated numbers.") var vectors: [String] = []
     @Option(name: .customLong("item"), help: "Items similar to this item id.") var items: [String] = []
     @Option(name: .customLong("user"), help: "Recommendations for this user id.") var users: [String] = []
@@ -33,6 +37,10 @@ struct Query: ParsableCommand {
             throw ValidationError("nothing to query: give --vector, --item, --user or --queries")
         }
         guard (1...FlatIndex.maxK).contains(k) else { throw ValidationError("--k \(k): expected 1...\(FlatIndex.maxK)") }
+        if let index, IndexKind(rawValue: index) == nil { throw ValidationError("--index '\(index)': expected flat, hnsw or ivf") }
+        if let ef, ef < 1 { throw ValidationError("--ef \(ef): expected at least 1") }
+        if let nprobe, nprobe < 1 { throw ValidationError("--nprobe \(nprobe): expected at least 1") }
+        guard threads >= 1 else { throw ValidationError("--threads \(threads): expected at least 1") }
     }
 
     struct Answer {
@@ -44,40 +52,83 @@ struct Query: ParsableCommand {
     func run() throws {
         let embeddingStore = try EmbeddingStore(path: store.db, readOnly: true)
         guard let meta = try embeddingStore.meta() else { throw StoreError.notInitialized(path: store.db) }
-        var index = FlatIndex(meta: meta, k: k)
+        let searchIndex = try IndexCatalog.open(embeddingStore, kind: exact ? .flat : index.flatMap(IndexKind.init(rawValue:)))
+        let retriever = searchIndex.makeRetriever()
+        let parameters = SearchParameters(k: k, ef: ef, nprobe: nprobe)
         var targets: [(String, QueryTarget)] = []
         for text in vectors { targets.append(("vector", .vector(try parseVector(text, dimension: meta.dimension)))) }
         for text in items { targets.append(("item \(text)", .item(try parseID(text, "--item")))) }
         for text in users { targets.append(("user \(text)", .user(try parseID(text, "--user")))) }
+        if !json { print("index: \(searchIndex.summary)") }
 
         var number = 0
         try embeddingStore.read { reader in
             for (label, target) in targets {
                 let clock = Date()
                 let resolved = try target.resolve(reader, excludeSeen: !includeSeen)
-                let excluded = resolved.excluded
-                let results = try index.search(reader, query: resolved.vector, k: k,
-                                               accept: excluded.isEmpty ? nil : { !excluded.contains($0) })
-                let note = excluded.count > 1 || (excluded.count == 1 && label.hasPrefix("user")) ? " (\(excluded.count) seen items left out)" : ""
+                let filter = resolved.excluded.isEmpty ? nil : SearchFilter.excluding(resolved.excluded)
+                let results = try retriever.search(reader, query: resolved.vector, parameters: parameters, filter: filter)
+                let note = label.hasPrefix("user") ? " (\(resolved.excluded.count) seen items left out)" : ""
                 try emit(Answer(label: label + note, results: results, seconds: Date().timeIntervalSince(clock)),
                          number: number, reader: reader, metric: meta.metric)
                 number += 1
             }
-            if let queries {
-                let (data, count) = try readQueries(queries, dimension: meta.dimension)
-                let clock = Date()
-                let all = try data.withUnsafeBufferPointer { try index.search(reader, queries: $0, k: k) }
-                let seconds = Date().timeIntervalSince(clock)
-                for (i, results) in all.enumerated() {
-                    try emit(Answer(label: "\(queries) #\(i)", results: results, seconds: seconds / Double(count)),
-                             number: number, reader: reader, metric: meta.metric)
-                    number += 1
-                }
-                if !json {
-                    print("\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, batched)")
-                }
+        }
+        guard let queries else { return }
+        let (data, count) = try readQueries(queries, dimension: meta.dimension)
+        let clock = Date()
+        let all = try answer(data, count: count, dimension: meta.dimension, index: searchIndex, store: embeddingStore,
+                             parameters: parameters)
+        let seconds = Date().timeIntervalSince(clock)
+        try embeddingStore.read { reader in
+            for (i, results) in all.enumerated() {
+                try emit(Answer(label: "\(queries) #\(i)", results: results, seconds: seconds / Double(max(count, 1))),
+                         number: number, reader: reader, metric: meta.metric)
+                number += 1
             }
         }
+        if !json {
+            let mode = searchIndex.kind == .flat ? "batched" : "\(threads) thread(s)"
+            print("\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, \(mode))")
+        }
+    }
+
+    /// Answers a file of queries: exact search in batches; other indexes one query at a time on
+    /// `threads` threads, each with its own retriever and snapshot.
+    private func answer(_ data: [Float], count: Int, dimension: Int, index: any SearchIndex, store: EmbeddingStore,
+                        parameters: SearchParameters) throws -> [[ScoredID]] {
+        if index.kind == .flat {
+            return try store.read { reader in
+                try data.withUnsafeBufferPointer { try index.makeRetriever().searchBatch(reader, queries: $0, parameters: parameters, filter: nil) }
+            }
+        }
+        final class Slots: @unchecked Sendable {
+            var results: [[ScoredID]]
+            var errors: [Error] = []
+            let lock = NSLock()
+            init(_ n: Int) { results = Array(repeating: [], count: n) }
+        }
+        let slots = Slots(count)
+        let workers = min(threads, max(count, 1))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            do {
+                let retriever = index.makeRetriever()
+                try store.read { reader in
+                    try data.withUnsafeBufferPointer { all in
+                        var q = w
+                        while q < count {
+                            let query = UnsafeBufferPointer(rebasing: all[q * dimension ..< (q + 1) * dimension])
+                            slots.results[q] = try retriever.search(reader, query: query, parameters: parameters, filter: nil)
+                            q += workers
+                        }
+                    }
+                }
+            } catch {
+                slots.lock.lock(); slots.errors.append(error); slots.lock.unlock()
+            }
+        }
+        if let error = slots.errors.first { throw error }
+        return slots.results
     }
 
     private func emit(_ answer: Answer, number: Int, reader: StoreReader, metric: Metric) throws {
