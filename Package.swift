@@ -14,6 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CLMDB", path: "Sources/CLMDB"),
@@ -26,11 +28,19 @@ let package = Package(
         .target(name: "Store", dependencies: ["LMDB", "VectorMath"], swiftSettings: v5),
         .target(name: "Ingest", dependencies: ["Store"], swiftSettings: v5),
         .target(name: "VectorIndex", dependencies: ["Store", "VectorMath"], swiftSettings: v5),
+        .target(name: "Ranking", dependencies: ["Store", "VectorIndex", "VectorMath"], swiftSettings: v5),
+        .target(name: "Wire", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: v5),
+        .target(
+            name: "Server",
+            dependencies: ["NNG", "Wire", "Ranking", "VectorIndex", "Store", "VectorMath",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: v5),
         .target(name: "TestSupport", dependencies: ["Store", "VectorIndex", "VectorMath"], swiftSettings: v5),
         .executableTarget(
             name: "annctl",
             dependencies: [
-                "Store", "Ingest", "VectorIndex", "VectorMath", "TestSupport",
+                "Store", "Ingest", "VectorIndex", "VectorMath", "TestSupport", "Ranking", "Wire", "Server", "NNG",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: v5),
@@ -41,5 +51,8 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "Store", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "Store", "TestSupport"], swiftSettings: v5),
+        .testTarget(name: "RankingTests", dependencies: ["Ranking", "VectorIndex", "Store", "TestSupport"], swiftSettings: v5),
+        .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: v5),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "NNG", "Wire", "Store", "TestSupport"], swiftSettings: v5),
     ]
 )

@@ -1,0 +1,1 @@
+// Module Ranking: see DESIGN.md.

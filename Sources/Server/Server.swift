@@ -1,0 +1,1 @@
+// Module Server: see DESIGN.md.
