@@ -24,7 +24,8 @@ let package = Package(
 
         .target(name: "LMDB", dependencies: ["CLMDB"], swiftSettings: v5),
         .target(name: "NNG", dependencies: ["CNNG"], swiftSettings: v5),
-        .target(name: "VectorMath", dependencies: ["COpenBLAS"], swiftSettings: v5),
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "VectorMath", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: v5),
         .target(name: "Store", dependencies: ["LMDB", "VectorMath"], swiftSettings: v5),
         .target(name: "Ingest", dependencies: ["Store"], swiftSettings: v5),
         .target(name: "VectorIndex", dependencies: ["Store", "VectorMath"], swiftSettings: v5),

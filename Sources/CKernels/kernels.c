@@ -1,0 +1,2 @@
+#include "ckernels.h"
+int ckernels_level(void) { return 0; }
