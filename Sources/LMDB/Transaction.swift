@@ -141,6 +141,15 @@ public final class Transaction {
         try LMDBError.check(mdb_drop(handle, db.handle, 0))
     }
 
+    /// Opens a named database inside this transaction (a write transaction may create it).
+    /// The handle outlives the transaction once it commits.
+    public func openDatabase(_ name: String, create: Bool) throws -> Database {
+        var dbi: MDB_dbi = 0
+        let flags: UInt32 = create && !isReadOnly ? UInt32(MDB_CREATE) : 0
+        try LMDBError.check(mdb_dbi_open(handle, name, flags, &dbi))
+        return Database(handle: dbi, name: name)
+    }
+
     // MARK: cursors and statistics
 
     /// Calls `body` with a cursor over `db`, closed afterwards.

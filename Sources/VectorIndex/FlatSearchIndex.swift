@@ -40,7 +40,10 @@ public final class FlatRetriever: Retriever {
 public enum IndexCatalog {
     /// Kinds built in `store`, best first (exact search is always there).
     public static func builtKinds(_ store: EmbeddingStore) throws -> [IndexKind] {
-        [.flat]
+        var kinds: [IndexKind] = []
+        if HNSWStorage.exists(store) { kinds.append(.hnsw) }
+        kinds.append(.flat)
+        return kinds
     }
 
     /// The index of `kind`, or the best one built when `kind` is nil.
@@ -51,7 +54,8 @@ public enum IndexCatalog {
         guard built.contains(chosen) else { throw IndexError.notBuilt(chosen) }
         switch chosen {
         case .flat: return FlatSearchIndex(meta: meta)
-        case .hnsw, .ivf: throw IndexError.notBuilt(chosen)
+        case .hnsw: return try HNSWStorage.load(store)
+        case .ivf: throw IndexError.notBuilt(chosen)
         }
     }
 }

@@ -8,6 +8,8 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible {
     case noVector(Entity, ExternalID)
     case store(StoreError)
     case notBuilt(IndexKind)
+    case stale(indexRows: Int, storeRows: Int)
+    case corrupt(String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,9 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible {
             return "query buffer of \(floats) floats is not a whole number of \(dimension)-d vectors"
         case let .noVector(entity, id): return "\(entity) '\(id)' has no embedding"
         case let .store(error): return error.description
+        case let .stale(indexRows, storeRows):
+            return "the index covers \(indexRows) items but the store holds \(storeRows): rebuild it (annctl build) or add items through the index"
+        case let .corrupt(what): return "corrupt index: \(what)"
         case let .notBuilt(kind): return "no \(kind.rawValue) index is built in this store (annctl build --index \(kind.rawValue))"
         }
     }

@@ -1,0 +1,38 @@
+import VectorMath
+
+/// How an HNSW graph is built and searched.
+public struct HNSWParameters: Sendable, Equatable {
+    /// Neighbours per node on the upper levels; level 0 keeps `2 * m`.
+    public var m: Int = 16
+    public var efConstruction: Int = 200
+    /// Default candidate list size at query time (`SearchParameters.ef` overrides it).
+    public var efSearch: Int = 64
+    /// Seed of the level draws: the same seed and data give the same graph (single-threaded).
+    public var seed: UInt64 = 42
+    /// Inner product only: the share of items with the largest norms that every query scans
+    /// exactly instead of reaching them through the graph (they dominate inner-product top-k).
+    public var headFraction: Double = 0.01
+    /// Inner product only: link the graph by angle (cosine of item vectors) instead of by the
+    /// inner product itself. Measured worse (searching an angular graph greedily by inner
+    /// product loses the large-norm answers): off by default, kept for experiments.
+    public var angularGraph: Bool = false
+
+    public init() {}
+
+    public var m0: Int { 2 * m }
+}
+
+/// Similarity used to link the graph (higher is closer).
+enum LinkMode: UInt8 {
+    case innerProduct = 1
+    case angular = 2
+    case l2 = 3
+
+    init(metric: Metric, parameters: HNSWParameters) {
+        switch metric {
+        case .l2: self = .l2
+        case .cosine: self = .innerProduct  // stored vectors are unit length: dot is the cosine
+        case .innerProduct: self = parameters.angularGraph ? .angular : .innerProduct
+        }
+    }
+}

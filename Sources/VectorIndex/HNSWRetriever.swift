@@ -1,0 +1,113 @@
+import Store
+import VectorMath
+
+/// One worker's HNSW search: scratch heaps, visited marks, and the vector table of the
+/// snapshot it last searched (rebuilt when the snapshot changes).
+public final class HNSWRetriever: Retriever {
+    let index: HNSWSearchIndex
+    private let scratch: SearchScratch
+    private var table: VectorTable?
+    private var tableKey: (ObjectIdentifier, UInt64)?
+    private var query: [Float]
+    private var headScores: [Float]
+    private var top: TopK
+
+    init(index: HNSWSearchIndex) {
+        self.index = index
+        scratch = SearchScratch(rows: index.graph.count, ef: max(index.parameters.efSearch, 64))
+        query = [Float](repeating: 0, count: index.dimension)
+        headScores = [Float](repeating: 0, count: max(index.headRows.count, 1))
+        top = TopK(capacity: 100)
+    }
+
+    /// The vector table of `reader`'s snapshot, cached while the snapshot is the same.
+    private func vectors(_ reader: StoreReader) throws -> VectorTable {
+        let key = (ObjectIdentifier(reader.transaction), try reader.counts().writeSequence)
+        if let table, let tableKey, tableKey == key { return table }
+        let fresh = try VectorTable(reader)
+        table = fresh
+        tableKey = key
+        return fresh
+    }
+
+    public func search(_ reader: StoreReader, query q: UnsafeBufferPointer<Float>, parameters: SearchParameters,
+                       filter: SearchFilter?) throws -> [ScoredID] {
+        guard q.count == index.dimension else { throw IndexError.dimensionMismatch(expected: index.dimension, got: q.count) }
+        guard (1...FlatIndex.maxK).contains(parameters.k) else { throw IndexError.invalidK(parameters.k) }
+        let table = try vectors(reader)
+        let filter = (filter?.isEmpty ?? true) ? nil : filter
+        let k = parameters.k
+        query.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: q.baseAddress!, count: index.dimension) }
+        if index.metric == .cosine { query.withUnsafeMutableBufferPointer { _ = Distance.normalize($0.baseAddress!, count: index.dimension) } }
+        return try index.withReadLock {
+            let graph = index.graph
+            let deleted = graph.deleted
+            let hasDeleted = deleted.count > 0
+            if let filter, Double(filter.passing(outOf: table.rows)) < index.exactBelow * Double(table.rows) {
+                return exact(table: table, k: k) { filter.accepts($0) && !(hasDeleted && deleted.contains($0)) }
+            }
+            top.reset(k: k)
+            try query.withUnsafeBufferPointer { qp in
+                let scorer = NodeScorer(query: qp.baseAddress!, table: table,
+                                        mode: index.metric == .l2 ? .l2 : .innerProduct, inverseNorms: nil)
+                if graph.maxLevel >= 0 {
+                    let excluded = filter?.excluded?.count ?? 0
+                    let ef = max(parameters.ef ?? index.parameters.efSearch, k) + excluded
+                    let (entry, entryScore) = graph.descend(from: graph.entryPoint, top: graph.maxLevel, to: 0,
+                                                            scorer: scorer, locking: false)
+                    if filter == nil && !hasDeleted {
+                        graph.searchLevel(entry: entry, entryScore: entryScore, ef: ef, level: 0, scorer: scorer,
+                                          scratch: scratch, locking: false, accept: nil)
+                    } else {
+                        graph.searchLevel(entry: entry, entryScore: entryScore, ef: ef, level: 0, scorer: scorer,
+                                          scratch: scratch, locking: false) { row in
+                            !(hasDeleted && deleted.contains(row)) && (filter?.accepts(row) ?? true)
+                        }
+                    }
+                    let headSet = index.headSet
+                    while scratch.results.count > 0 {
+                        let row = scratch.results.topRow
+                        if !headSet.contains(row) { top.push(score: scratch.results.topScore, id: row) }
+                        scratch.results.pop()
+                    }
+                }
+                try scanHead(qp.baseAddress!) { row in
+                    !(hasDeleted && deleted.contains(row)) && (filter?.accepts(row) ?? true)
+                }
+            }
+            return top.sorted()
+        }
+    }
+
+    /// Scores every head row exactly (one BLAS product) and offers it to `top`.
+    private func scanHead(_ q: UnsafePointer<Float>, accept: (UInt32) -> Bool) throws {
+        let n = index.headRows.count
+        guard n > 0 else { return }
+        if headScores.count < n { headScores = [Float](repeating: 0, count: n) }
+        index.headVectors.withUnsafeBufferPointer { head in
+            headScores.withUnsafeMutableBufferPointer { out in
+                BLAS.multiplyTransposed(a: q, rowsA: 1, b: head.baseAddress!, rowsB: n, dimension: index.dimension,
+                                        into: out.baseAddress!)
+            }
+        }
+        for i in 0..<n {
+            let row = index.headRows[i]
+            if accept(row) { top.push(score: headScores[i], id: row) }
+        }
+    }
+
+    /// Exact search over the rows `accept` lets through (few, or the graph would be used).
+    private func exact(table: VectorTable, k: Int, accept: (UInt32) -> Bool) -> [ScoredID] {
+        top.reset(k: k)
+        query.withUnsafeBufferPointer { qp in
+            let q = qp.baseAddress!
+            for r in 0..<UInt32(table.rows) where accept(r) {
+                guard let v = table.vector(r), !v.pointee.isNaN else { continue }
+                let s = index.metric == .l2 ? -Kernels.squaredL2(q, v, count: index.dimension)
+                                            : Kernels.dot(q, v, count: index.dimension)
+                top.push(score: s, id: r)
+            }
+        }
+        return top.sorted()
+    }
+}

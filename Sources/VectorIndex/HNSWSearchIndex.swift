@@ -1,0 +1,119 @@
+import Foundation
+import Store
+import VectorMath
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// HNSW over the store's item vectors: the serving default.
+///
+/// Inner product ("done right"): the graph is linked by angle, and the `headFraction` of items
+/// with the largest norms, which win most inner-product queries, are scored exactly for every
+/// query (one BLAS product over a contiguous copy) and merged with the graph's answer.
+/// Filters that pass few items are answered by exact search over the passing rows.
+/// Searches take a shared lock only against online inserts and deletes (never against each
+/// other).
+public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
+    public let parameters: HNSWParameters
+    public let metric: Metric
+    public let dimension: Int
+    public var kind: IndexKind { .hnsw }
+    let graph: HNSWGraph
+    let linkMode: LinkMode
+    /// 1/|x| per row, for angular links (online inserts need it).
+    var inverseNorms: [Float]
+    /// Head rows (largest norms first) and their vectors, row-major.
+    private(set) var headRows: [UInt32] = []
+    private(set) var headVectors: [Float] = []
+    var headSet = RowBitmap()
+    /// Below this share of passing rows a filtered query is answered exactly.
+    public var exactBelow: Double = 0.05
+    private var lock = pthread_rwlock_t()
+    /// Rows changed by online inserts and deletes since the last save.
+    var dirty = RowBitmap()
+
+    init(graph: HNSWGraph, parameters: HNSWParameters, meta: StoreMeta, inverseNorms: [Float]) {
+        self.graph = graph
+        self.parameters = parameters
+        self.metric = meta.metric
+        self.dimension = meta.dimension
+        self.linkMode = LinkMode(metric: meta.metric, parameters: parameters)
+        self.inverseNorms = inverseNorms
+        pthread_rwlock_init(&lock, nil)
+    }
+
+    deinit { pthread_rwlock_destroy(&lock) }
+
+    public var summary: String {
+        let head = metric == .innerProduct ? ", exact head \(headRows.count) rows" : ""
+        return "hnsw (M \(parameters.m), efConstruction \(parameters.efConstruction), ef \(parameters.efSearch), \(graph.count) rows, "
+            + "\(metric.rawValue), \(linkMode == .angular ? "angular" : "metric") links\(head), \(Format.megabytes(memoryBytes)))"
+    }
+
+    public var memoryBytes: Int { graph.memoryBytes + headVectors.count * 4 + inverseNorms.count * 4 }
+    public var rows: Int { graph.count }
+    public var deletedCount: Int { graph.deleted.count }
+
+    public func makeRetriever() -> any Retriever { HNSWRetriever(index: self) }
+
+    /// Builds the index over every item vector of `reader`'s snapshot.
+    public static func build(_ reader: StoreReader, parameters: HNSWParameters, threads: Int,
+                             progress: ((Int, Int) -> Void)? = nil) throws -> HNSWSearchIndex {
+        let meta = try reader.meta()
+        let table = try VectorTable(reader)
+        let mode = LinkMode(metric: meta.metric, parameters: parameters)
+        let (graph, inverseNorms) = HNSWGraph.build(table: table, parameters: parameters, mode: mode, threads: threads) {
+            progress?($0, table.rows)
+        }
+        let index = HNSWSearchIndex(graph: graph, parameters: parameters, meta: meta, inverseNorms: inverseNorms)
+        index.selectHead(table)
+        return index
+    }
+
+    /// Picks the head (inner product only): the `headFraction` of rows with the largest norms.
+    func selectHead(_ table: VectorTable) {
+        headRows = []
+        headVectors = []
+        headSet = RowBitmap(capacity: table.rows)
+        guard metric == .innerProduct, parameters.headFraction > 0 else { return }
+        var live: [(Float, UInt32)] = []
+        live.reserveCapacity(table.rows)
+        for r in 0..<table.rows where table.hasVector(UInt32(r)) && !graph.deleted.contains(UInt32(r)) {
+            live.append((table.squaredNorm(UInt32(r)), UInt32(r)))
+        }
+        let n = min(live.count, Int((Double(live.count) * parameters.headFraction).rounded(.up)))
+        live.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        headRows = live.prefix(n).map(\.1)
+        headVectors.reserveCapacity(n * dimension)
+        for r in headRows {
+            headVectors.append(contentsOf: UnsafeBufferPointer(start: table.vector(r)!, count: dimension))
+            headSet.insert(r)
+        }
+    }
+
+    func withReadLock<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_rwlock_rdlock(&lock)
+        defer { pthread_rwlock_unlock(&lock) }
+        return try body()
+    }
+
+    func withWriteLock<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_rwlock_wrlock(&lock)
+        defer { pthread_rwlock_unlock(&lock) }
+        return try body()
+    }
+}
+
+enum Format {
+    static func megabytes(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+}
+
+extension HNSWSearchIndex {
+    /// Writes the whole index into the store (replacing any previous HNSW) in `writer`'s
+    /// transaction.
+    public func save(_ writer: StoreWriter) throws { try HNSWStorage.save(self, writer) }
+
+    /// Loads the HNSW index built in `store`.
+    public static func load(_ store: EmbeddingStore) throws -> HNSWSearchIndex { try HNSWStorage.load(store) }
+}

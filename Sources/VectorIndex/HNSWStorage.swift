@@ -1,0 +1,203 @@
+import LMDB
+import Store
+import VectorMath
+
+/// HNSW in the store's LMDB environment, layout version 1 (docs/STORAGE.md, "HNSW tables"):
+/// - `hnsw_meta`: UTF-8 name -> little-endian value (parameters, rows, entry point, ...);
+/// - `hnsw_level0`: block u32 BE -> `nodesPerBlock` level bytes, then `nodesPerBlock` records of
+///   `1 + 2M` u32 (`[n | neighbour rows]`), so opening is one sequential copy;
+/// - `hnsw_upper`: row u32 BE -> `level x (1 + M)` u32, for the nodes above level 0;
+/// - `hnsw_deleted`: row u32 BE -> empty: tombstones.
+enum HNSWStorage {
+    static let version: UInt32 = 1
+    static let nodesPerBlock = 1024
+    static let tables = ["hnsw_meta", "hnsw_level0", "hnsw_upper", "hnsw_deleted"]
+
+    struct Tables {
+        let meta, level0, upper, deleted: Database
+
+        /// Opens the tables in their own transaction.
+        init(_ store: EmbeddingStore, create: Bool) throws {
+            let env = store.environment
+            meta = try env.openDatabase("hnsw_meta", create: create)
+            level0 = try env.openDatabase("hnsw_level0", create: create)
+            upper = try env.openDatabase("hnsw_upper", create: create)
+            deleted = try env.openDatabase("hnsw_deleted", create: create)
+        }
+
+        /// Opens (creating) the tables inside a write transaction that is already open.
+        init(_ txn: Transaction) throws {
+            meta = try txn.openDatabase("hnsw_meta", create: true)
+            level0 = try txn.openDatabase("hnsw_level0", create: true)
+            upper = try txn.openDatabase("hnsw_upper", create: true)
+            deleted = try txn.openDatabase("hnsw_deleted", create: true)
+        }
+    }
+
+    /// True when the store holds an HNSW index.
+    static func exists(_ store: EmbeddingStore) -> Bool {
+        guard let tables = try? Tables(store, create: false) else { return false }
+        return (try? store.environment.read { txn in try txn.bytes(forKey: Array("version".utf8), in: tables.meta) }) != nil
+    }
+
+    // MARK: save
+
+    /// Writes the whole index (replacing any previous one) in `writer`'s transaction.
+    static func save(_ index: HNSWSearchIndex, _ writer: StoreWriter) throws {
+        let txn = writer.transaction
+        let tables = try Tables(txn)
+        for t in [tables.meta, tables.level0, tables.upper, tables.deleted] { try txn.empty(t) }
+        try saveMeta(index, writer, tables)
+        let graph = index.graph
+        let blocks = (graph.count + nodesPerBlock - 1) / nodesPerBlock
+        for b in 0..<blocks { try saveBlock(b, graph, txn, tables) }
+        for r in 0..<graph.count where graph.levels[r] != HNSWGraph.notInGraph && graph.levels[r] > 0 {
+            try saveUpper(UInt32(r), graph, txn, tables)
+        }
+        for r in graph.deleted.rows { try KeyCodec.withRowKey(r) { k in try txn.put(UnsafeRawBufferPointer(start: nil, count: 0), forKey: k, in: tables.deleted) } }
+        index.dirty = RowBitmap()
+    }
+
+    /// Writes what online inserts and deletes changed since the last save.
+    static func saveChanges(_ index: HNSWSearchIndex, _ writer: StoreWriter) throws {
+        let txn = writer.transaction
+        let tables = try Tables(txn)
+        let graph = index.graph
+        try saveMeta(index, writer, tables)
+        var blocks = Set<Int>()
+        for r in index.dirty.rows {
+            blocks.insert(Int(r) / nodesPerBlock)
+            if graph.isInGraph(r) && graph.levels[Int(r)] > 0 { try saveUpper(r, graph, txn, tables) }
+            if graph.deleted.contains(r) {
+                try KeyCodec.withRowKey(r) { k in try txn.put(UnsafeRawBufferPointer(start: nil, count: 0), forKey: k, in: tables.deleted) }
+            }
+        }
+        for b in blocks.sorted() { try saveBlock(b, graph, txn, tables) }
+        index.dirty = RowBitmap()
+    }
+
+    private static func saveMeta(_ index: HNSWSearchIndex, _ writer: StoreWriter, _ tables: Tables) throws {
+        let p = index.parameters
+        let graph = index.graph
+        let values: [(String, [UInt8])] = [
+            ("version", KeyCodec.encode(version)), ("m", KeyCodec.encode(UInt32(p.m))),
+            ("ef_construction", KeyCodec.encode(UInt32(p.efConstruction))), ("ef_search", KeyCodec.encode(UInt32(p.efSearch))),
+            ("seed", KeyCodec.encode(p.seed)), ("head_fraction", KeyCodec.encode(p.headFraction.bitPattern)),
+            ("angular", [p.angularGraph ? 1 : 0]), ("rows", KeyCodec.encode(UInt64(graph.count))),
+            ("entry_point", KeyCodec.encode(graph.entryPoint)), ("max_level", KeyCodec.encode(Int32(graph.maxLevel))),
+            ("metric", [index.metric.code]),
+        ]
+        for (key, value) in values { try writer.transaction.put(value, forKey: Array(key.utf8), in: tables.meta) }
+    }
+
+    private static func saveBlock(_ b: Int, _ graph: HNSWGraph, _ txn: Transaction, _ tables: Tables) throws {
+        let first = b * nodesPerBlock
+        let n = min(nodesPerBlock, graph.count - first)
+        let record = 1 + graph.m0
+        let levelBytes = (nodesPerBlock + 3) & ~3
+        let size = levelBytes + nodesPerBlock * record * 4
+        try KeyCodec.withRowKey(UInt32(b)) { k in
+            try txn.reserve(size, forKey: k, in: tables.level0) { out in
+                out.initializeMemory(as: UInt8.self, repeating: 0)
+                out.baseAddress!.copyMemory(from: graph.levels + first, byteCount: n)
+                (out.baseAddress! + levelBytes).copyMemory(from: graph.level0 + first * record, byteCount: n * record * 4)
+            }
+        }
+    }
+
+    private static func saveUpper(_ r: UInt32, _ graph: HNSWGraph, _ txn: Transaction, _ tables: Tables) throws {
+        let level = Int(graph.levels[Int(r)])
+        try KeyCodec.withRowKey(r) { k in
+            try txn.put(UnsafeRawBufferPointer(start: graph.upper[Int(r)]!, count: level * (1 + graph.m) * 4), forKey: k, in: tables.upper)
+        }
+    }
+
+    // MARK: load
+
+    /// Loads the index: one sequential copy of the level-0 blocks, the upper lists, the
+    /// tombstones; then the head rows from the store's norms.
+    static func load(_ store: EmbeddingStore) throws -> HNSWSearchIndex {
+        guard let tables = try? Tables(store, create: false) else { throw IndexError.notBuilt(.hnsw) }
+        return try store.read { reader in
+            let txn = reader.transaction
+            func meta<T: FixedWidthInteger>(_ key: String, _ type: T.Type) throws -> T {
+                guard let bytes = try txn.bytes(forKey: Array(key.utf8), in: tables.meta),
+                      let value = bytes.withUnsafeBytes({ KeyCodec.decode(T.self, $0) }) else {
+                    throw IndexError.corrupt("hnsw_meta: \(key) missing or malformed")
+                }
+                return value
+            }
+            let v = try meta("version", UInt32.self)
+            guard v == version else { throw IndexError.corrupt("hnsw layout version \(v); this build reads \(version)") }
+            let storeMeta = try reader.meta()
+            guard try meta("metric", UInt8.self) == storeMeta.metric.code else { throw IndexError.corrupt("hnsw metric differs from the store's") }
+            var p = HNSWParameters()
+            p.m = Int(try meta("m", UInt32.self))
+            p.efConstruction = Int(try meta("ef_construction", UInt32.self))
+            p.efSearch = Int(try meta("ef_search", UInt32.self))
+            p.seed = try meta("seed", UInt64.self)
+            p.headFraction = Double(bitPattern: try meta("head_fraction", UInt64.self))
+            p.angularGraph = try meta("angular", UInt8.self) != 0
+            let rows = Int(try meta("rows", UInt64.self))
+            let storeRows = try reader.counts().items
+            guard rows == storeRows else { throw IndexError.stale(indexRows: rows, storeRows: storeRows) }
+            let graph = HNSWGraph(m: p.m, capacity: rows)
+            graph.count = rows
+            graph.entryPoint = try meta("entry_point", UInt32.self)
+            graph.maxLevel = Int(try meta("max_level", Int32.self))
+            let record = 1 + graph.m0
+            let levelBytes = (nodesPerBlock + 3) & ~3
+            try txn.withCursor(tables.level0) { cursor in
+                var entry = try cursor.first()
+                while let (key, value) = entry {
+                    guard let b = KeyCodec.decodeRowKey(key), value.count == levelBytes + nodesPerBlock * record * 4 else {
+                        throw IndexError.corrupt("hnsw_level0 block of \(value.count) bytes")
+                    }
+                    let first = Int(b) * nodesPerBlock
+                    let n = min(nodesPerBlock, rows - first)
+                    if n > 0 {
+                        (graph.levels + first).withMemoryRebound(to: UInt8.self, capacity: n) {
+                            UnsafeMutableRawPointer($0).copyMemory(from: value.baseAddress!, byteCount: n)
+                        }
+                        UnsafeMutableRawPointer(graph.level0 + first * record)
+                            .copyMemory(from: value.baseAddress! + levelBytes, byteCount: n * record * 4)
+                    }
+                    entry = try cursor.next()
+                }
+            }
+            try txn.withCursor(tables.upper) { cursor in
+                var entry = try cursor.first()
+                while let (key, value) = entry {
+                    guard let r = KeyCodec.decodeRowKey(key), Int(r) < rows else { throw IndexError.corrupt("hnsw_upper key") }
+                    let level = Int(graph.levels[Int(r)])
+                    guard level != Int(HNSWGraph.notInGraph), value.count == level * (1 + graph.m) * 4 else {
+                        throw IndexError.corrupt("hnsw_upper row \(r): \(value.count) bytes for level \(level)")
+                    }
+                    let p = UnsafeMutablePointer<UInt32>.allocate(capacity: level * (1 + graph.m))
+                    UnsafeMutableRawPointer(p).copyMemory(from: value.baseAddress!, byteCount: value.count)
+                    graph.upper[Int(r)] = p
+                    entry = try cursor.next()
+                }
+            }
+            try txn.withCursor(tables.deleted) { cursor in
+                var entry = try cursor.first()
+                while let (key, _) = entry {
+                    if let r = KeyCodec.decodeRowKey(key) { graph.deleted.insert(r) }
+                    entry = try cursor.next()
+                }
+            }
+            let table = try VectorTable(reader)
+            let mode = LinkMode(metric: storeMeta.metric, parameters: p)
+            var inverseNorms: [Float] = []
+            if mode == .angular {
+                inverseNorms = (0..<rows).map { r in
+                    let n = table.squaredNorm(UInt32(r))
+                    return n > 0 && !n.isNaN ? 1 / n.squareRoot() : 0
+                }
+            }
+            let index = HNSWSearchIndex(graph: graph, parameters: p, meta: storeMeta, inverseNorms: inverseNorms)
+            index.selectHead(table)
+            return index
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import VectorMath
+
+/// Similarity of stored rows to one query vector (higher is closer), in one of the graph's
+/// modes. For `.angular` the query's own norm is left out: it does not change the order.
+struct NodeScorer {
+    let query: UnsafePointer<Float>
+    let table: VectorTable
+    let mode: LinkMode
+    /// 1/|x| per row (angular mode only).
+    let inverseNorms: UnsafePointer<Float>?
+
+    @inline(__always)
+    func score(_ row: UInt32) -> Float {
+        let v = table.vector(row).unsafelyUnwrapped
+        switch mode {
+        case .innerProduct: return Kernels.dot(query, v, count: table.dimension)
+        case .angular: return Kernels.dot(query, v, count: table.dimension) * inverseNorms.unsafelyUnwrapped[Int(row)]
+        case .l2: return -Kernels.squaredL2(query, v, count: table.dimension)
+        }
+    }
+
+    /// The same mode, scoring against another stored row.
+    @inline(__always)
+    func from(_ row: UInt32) -> NodeScorer {
+        NodeScorer(query: table.vector(row).unsafelyUnwrapped, table: table, mode: mode, inverseNorms: inverseNorms)
+    }
+}

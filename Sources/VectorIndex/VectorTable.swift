@@ -1,0 +1,54 @@
+import Store
+import VectorMath
+
+/// Direct pointers to every stored item vector and squared norm of one snapshot: row `r` is at
+/// `blocks[r >> shift] + (r & mask) * dimension`. Zero-copy: the pointers point into the LMDB
+/// map and are valid only while the read transaction that produced them is open (a `Retriever`
+/// rebuilds its table when the snapshot changes).
+public struct VectorTable {
+    public let dimension: Int
+    public let rows: Int
+    @usableFromInline let shift: UInt32
+    @usableFromInline let mask: UInt32
+    @usableFromInline var vectorBlocks: [UnsafePointer<Float>?]
+    @usableFromInline var normBlocks: [UnsafePointer<Float>?]
+
+    /// Collects the block pointers of `reader`'s snapshot (one cursor pass over the blocks).
+    public init(_ reader: StoreReader) throws {
+        let meta = try reader.meta()
+        precondition(meta.vectorsPerBlock.nonzeroBitCount == 1, "vectors_per_block is a power of two")
+        dimension = meta.dimension
+        rows = try reader.counts().items
+        shift = UInt32(meta.vectorsPerBlock.trailingZeroBitCount)
+        mask = UInt32(meta.vectorsPerBlock - 1)
+        let blocks = (rows + meta.vectorsPerBlock - 1) / meta.vectorsPerBlock
+        var vectors = [UnsafePointer<Float>?](repeating: nil, count: blocks)
+        var norms = [UnsafePointer<Float>?](repeating: nil, count: blocks)
+        try reader.forEachVectorBlock(.item) { block in
+            let b = Int(block.firstRow) / meta.vectorsPerBlock
+            vectors[b] = block.vectors.baseAddress
+            norms[b] = block.squaredNorms.baseAddress
+            return true
+        }
+        vectorBlocks = vectors
+        normBlocks = norms
+    }
+
+    /// The vector of `row`, or nil when its block was never written (a vacant row).
+    @inlinable
+    public func vector(_ row: UInt32) -> UnsafePointer<Float>? {
+        vectorBlocks[Int(row >> shift)].map { $0 + Int(row & mask) * dimension }
+    }
+
+    /// True when `row` holds a vector (not vacant, not removed).
+    @inlinable
+    public func hasVector(_ row: UInt32) -> Bool {
+        guard Int(row) < rows, let v = vector(row) else { return false }
+        return !v.pointee.isNaN
+    }
+
+    @inlinable
+    public func squaredNorm(_ row: UInt32) -> Float {
+        normBlocks[Int(row >> shift)].map { $0[Int(row & mask)] } ?? 0
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import Ingest
+import Store
+import VectorIndex
+
+struct HNSWBuildOptions: ParsableArguments {
+    @Option(help: "HNSW: neighbours per node (level 0 keeps 2M).") var m: Int = 16
+    @Option(name: .customLong("ef-construction"), help: "HNSW: candidate list size while building.") var efConstruction: Int = 200
+    @Option(name: .customLong("ef-search"), help: "HNSW: default ef at query time.") var efSearch: Int = 64
+    @Option(name: .customLong("head-fraction"), help: "HNSW, inner product: share of largest-norm items scanned exactly per query.")
+    var headFraction: Double = 0.01
+
+    func validate() throws {
+        guard (2...128).contains(m) else { throw ValidationError("--m \(m): expected 2...128") }
+        guard efConstruction >= m else { throw ValidationError("--ef-construction \(efConstruction): expected at least --m (\(m))") }
+        guard efSearch >= 1 else { throw ValidationError("--ef-search \(efSearch): expected at least 1") }
+        guard (0...0.5).contains(headFraction) else { throw ValidationError("--head-fraction \(headFraction): expected 0...0.5") }
+    }
+
+    func build(_ store: EmbeddingStore, threads: Int, seed: UInt64, quiet: Bool) throws {
+        var parameters = HNSWParameters()
+        parameters.m = m
+        parameters.efConstruction = efConstruction
+        parameters.efSearch = efSearch
+        parameters.headFraction = headFraction
+        parameters.seed = seed
+        let clock = Date()
+        let rows = try store.read { try $0.counts().items }
+        let bar = quiet ? nil : ProgressBar(label: "hnsw", totalBytes: Int64(rows))
+        let index = try store.read { reader in
+            try HNSWSearchIndex.build(reader, parameters: parameters, threads: threads) { done, _ in
+                bar?.update(bytes: Int64(done), rows: done)
+            }
+        }
+        bar?.finish()
+        let built = Date().timeIntervalSince(clock)
+        try store.write { try index.save($0) }
+        print("built \(index.summary) in \(Format.seconds(built)) on \(threads) thread(s); saved in \(Format.seconds(Date().timeIntervalSince(clock) - built))")
+    }
+}
