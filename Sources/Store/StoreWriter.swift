@@ -164,10 +164,10 @@ public final class StoreWriter {
 
     // MARK: commit
 
-    /// Writes the edited blocks and the counts; called by `EmbeddingStore.write` before commit.
-    func finish() throws {
+    /// Writes the vector blocks and row counts edited so far into the transaction, so that
+    /// readers of this transaction (an index updating itself) see them. `finish` does it too.
+    public func flushVectors() throws {
         for entity in Entity.allCases { try flushBlocks(entity) }
-        let reader = self.reader
         let before = try reader.counts()
         for entity in Entity.allCases {
             if counts.rows(entity) != before.rows(entity) {
@@ -177,7 +177,13 @@ public final class StoreWriter {
                 try putMeta(.vectorCount(entity), UInt64(counts.vectors(entity)))
             }
         }
-        counts.writeSequence = before.writeSequence + 1
+    }
+
+    /// Writes the edited blocks and the counts, and bumps the write sequence; called by
+    /// `EmbeddingStore.write` before commit.
+    func finish() throws {
+        try flushVectors()
+        counts.writeSequence = try reader.counts().writeSequence + 1
         try putMeta(.writeSequence, counts.writeSequence)
     }
 }

@@ -14,8 +14,9 @@ extension HNSWGraph {
                 let n = Int(list.pointee)
                 for i in 0..<n {
                     let candidate = list[1 + i]
+                    guard Int(candidate) < scorer.table.rows else { continue }
                     let s = scorer.score(candidate)
-                    if s > best {
+                    if s > best || best.isNaN {
                         best = s
                         current = candidate
                         changed = true
@@ -54,6 +55,7 @@ extension HNSWGraph {
                 guard candidate < visible, scratch.visited.insert(candidate) else { continue }
                 let s = scorer.score(candidate)
                 computed += 1
+                if s.isNaN { continue }  // a vacant row (its vector was removed): a dead end
                 if scratch.results.count < ef || s > scratch.results.topScore {
                     scratch.candidates.push(s, candidate)
                     if accept?(candidate) ?? true {

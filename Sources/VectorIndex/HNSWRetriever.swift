@@ -50,6 +50,10 @@ public final class HNSWRetriever: Retriever {
             try query.withUnsafeBufferPointer { qp in
                 let scorer = NodeScorer(query: qp.baseAddress!, table: table,
                                         mode: index.metric == .l2 ? .l2 : .innerProduct, inverseNorms: nil)
+                // A snapshot older than the last online insert cannot start from a newer entry point.
+                if graph.maxLevel >= 0 && Int(graph.entryPoint) >= table.rows {
+                    return
+                }
                 if graph.maxLevel >= 0 {
                     let excluded = filter?.excluded?.count ?? 0
                     let ef = max(parameters.ef ?? index.parameters.efSearch, k) + excluded
@@ -75,6 +79,9 @@ public final class HNSWRetriever: Retriever {
                     !(hasDeleted && deleted.contains(row)) && (filter?.accepts(row) ?? true)
                 }
             }
+            if graph.maxLevel >= 0 && Int(graph.entryPoint) >= table.rows {
+                return exact(table: table, k: k) { (filter?.accepts($0) ?? true) && !(hasDeleted && deleted.contains($0)) }
+            }
             return top.sorted()
         }
     }
@@ -90,9 +97,10 @@ public final class HNSWRetriever: Retriever {
                                         into: out.baseAddress!)
             }
         }
+        let visible = UInt32(table?.rows ?? 0)
         for i in 0..<n {
             let row = index.headRows[i]
-            if accept(row) { top.push(score: headScores[i], id: row) }
+            if row < visible && accept(row) { top.push(score: headScores[i], id: row) }
         }
     }
 

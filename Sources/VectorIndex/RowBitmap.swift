@@ -33,6 +33,16 @@ public struct RowBitmap: Sendable, Equatable {
         return true
     }
 
+    /// Removes `row`; returns false when it was not there.
+    @discardableResult
+    public mutating func remove(_ row: UInt32) -> Bool {
+        let w = Int(row >> 6), bit = UInt64(1) << UInt64(row & 63)
+        guard w < words.count, words[w] & bit != 0 else { return false }
+        words[w] &= ~bit
+        count -= 1
+        return true
+    }
+
     public mutating func formUnion(_ other: RowBitmap) {
         if other.words.count > words.count { words += repeatElement(0, count: other.words.count - words.count) }
         count = 0

@@ -61,10 +61,120 @@ final class HNSWTests: XCTestCase {
         for metric in Metric.allCases {
             try? FileManager.default.removeItem(atPath: path)
             let store = try makeStore(d, metric: metric)
-            let index = try build(store)
+            let index = try build(store, fastParameters())
             let r = try recall(store, index, d, ef: 64)
             print("hnsw \(metric.rawValue) recall@10 ef 64: \(r)")
             XCTAssertGreaterThanOrEqual(r, 0.95, "\(metric)")
         }
+    }
+
+    func fastParameters() -> HNSWParameters {
+        var p = HNSWParameters()
+        p.efConstruction = 100
+        return p
+    }
+
+    func testReopenGivesIdenticalResults() throws {
+        let d = try clustered(count: 5_000, queries: 50)
+        let store = try makeStore(d, metric: .innerProduct)
+        let built = try build(store, fastParameters())
+        try store.write { try built.save($0) }
+        let loaded = try IndexCatalog.open(store)
+        XCTAssertEqual(loaded.kind, .hnsw, "the built index is the default")
+        let a = built.makeRetriever(), b = loaded.makeRetriever()
+        try store.read { r in
+            for q in 0..<50 {
+                let query = Array(d.queries[q * d.dimension ..< (q + 1) * d.dimension])
+                XCTAssertEqual(try a.search(r, query: query, parameters: SearchParameters(k: 10)),
+                               try b.search(r, query: query, parameters: SearchParameters(k: 10)))
+            }
+        }
+    }
+
+    func testFilteredSearchStaysAccurateAtEverySelectivity() throws {
+        let d = try clustered(count: 20_000, queries: 100)
+        let store = try makeStore(d, metric: .innerProduct)
+        let index = try build(store, fastParameters())
+        for share in [0.5, 0.05, 0.005] {
+            var rng = SeededRandom(seed: 99)
+            let allowed = RowBitmap((0..<UInt32(d.count)).filter { _ in rng.nextDouble() < share })
+            let r = try recall(store, index, d, ef: 64, filter: SearchFilter(allowed: allowed))
+            print("filtered recall@10 at \(share): \(r)")
+            XCTAssertGreaterThanOrEqual(r, 0.95, "filter passing \(share)")
+        }
+        let seen = SearchFilter.excluding((0..<UInt32(2000)).map { $0 * 7 })
+        XCTAssertGreaterThanOrEqual(try recall(store, index, d, ef: 64, filter: seen), 0.95, "excluded rows")
+    }
+
+    func testDeletingThirtyPercentKeepsRecallAndNeverReturnsDeletedItems() throws {
+        let d = try clustered(count: 50_000, queries: 100)
+        let store = try makeStore(d, metric: .l2)
+        let index = try build(store, fastParameters())
+        try store.write { try index.save($0) }
+        var rng = SeededRandom(seed: 5)
+        let doomed = (0..<UInt32(d.count)).filter { _ in rng.nextDouble() < 0.3 }
+        try store.write { w in
+            for r in doomed { try w.removeVector(row: r, .item) }
+            try index.apply(upserted: [], deleted: doomed, in: w)
+        }
+        let reopened = try IndexCatalog.open(store, kind: .hnsw)
+        let gone = Set(doomed)
+        for candidate in [index as any SearchIndex, reopened] {
+            let r = try recall(store, candidate, d, ef: 64)
+            print("recall@10 after deleting 30%: \(r)")
+            XCTAssertGreaterThanOrEqual(r, 0.95)
+            try store.read { reader in
+                let retriever = candidate.makeRetriever()
+                for q in 0..<100 {
+                    let query = Array(d.queries[q * d.dimension ..< (q + 1) * d.dimension])
+                    let found = try retriever.search(reader, query: query, parameters: SearchParameters(k: 50))
+                    XCTAssertTrue(found.allSatisfy { !gone.contains($0.id) })
+                }
+            }
+        }
+    }
+
+    func testInsertsAreFoundAndConcurrentSearchesSeeOnlyLiveItems() throws {
+        let all = try clustered(count: 6_000, queries: 50)
+        let first = Dataset(data: Array(all.data[0 ..< 4_000 * all.dimension]), queries: all.queries, dimension: all.dimension)
+        let store = try makeStore(first, metric: .innerProduct)
+        let index = try build(store, fastParameters())
+        try store.write { try index.save($0) }
+        final class Failures: @unchecked Sendable { var list: [String] = []; let lock = NSLock() }
+        let failures = Failures()
+        let stop = DispatchSemaphore(value: 0)
+        let searcher = Thread {
+            let retriever = index.makeRetriever()
+            var rounds = 0
+            while stop.wait(timeout: .now()) == .timedOut && rounds < 100_000 {
+                rounds += 1
+                do {
+                    try store.read { r in
+                        let live = try r.counts().items
+                        let q = Array(all.queries[(rounds % 50) * all.dimension ..< (rounds % 50 + 1) * all.dimension])
+                        for hit in try retriever.search(r, query: q, parameters: SearchParameters(k: 10)) where Int(hit.id) >= live {
+                            failures.lock.lock(); failures.list.append("row \(hit.id) beyond snapshot \(live)"); failures.lock.unlock()
+                        }
+                    }
+                } catch {
+                    failures.lock.lock(); failures.list.append("\(error)"); failures.lock.unlock()
+                }
+            }
+        }
+        searcher.start()
+        for batch in 0..<4 {
+            let lower = 4_000 + batch * 500
+            try store.write { w in
+                let rows = try all.data[lower * all.dimension ..< (lower + 500) * all.dimension].withUnsafeBufferPointer {
+                    try w.upsertVectors(.item, ids: (lower ..< lower + 500).map { .number(UInt64($0)) }, vectors: $0)
+                }
+                try index.apply(upserted: rows, deleted: [], in: w)
+            }
+        }
+        stop.signal()
+        while searcher.isExecuting { usleep(1000) }
+        XCTAssertEqual(failures.list, [])
+        let reopened = try IndexCatalog.open(store, kind: .hnsw)
+        XCTAssertGreaterThanOrEqual(try recall(store, reopened, all, ef: 64), 0.95, "inserted items are found")
     }
 }
