@@ -50,12 +50,21 @@ extension HNSWGraph {
             if locking { lock(current) }
             let list = self.list(current, level)
             let n = Int(list.pointee)
+            var fresh = 0
             for i in 0..<n {
                 let candidate = list[1 + i]
                 guard candidate < visible, scratch.visited.insert(candidate) else { continue }
-                let s = scorer.score(candidate)
-                computed += 1
+                scratch.batchRows[fresh] = candidate
+                fresh += 1
+            }
+            if locking { unlock(current) }
+            guard fresh > 0 else { continue }
+            scorer.score(rows: scratch.batchRows, count: fresh, pointers: scratch.batchPointers, into: scratch.batchScores)
+            computed += fresh
+            for i in 0..<fresh {
+                let s = scratch.batchScores[i]
                 if s.isNaN { continue }  // a vacant row (its vector was removed): a dead end
+                let candidate = scratch.batchRows[i]
                 if scratch.results.count < ef || s > scratch.results.topScore {
                     scratch.candidates.push(s, candidate)
                     if accept?(candidate) ?? true {
@@ -64,7 +73,6 @@ extension HNSWGraph {
                     }
                 }
             }
-            if locking { unlock(current) }
         }
         return computed
     }

@@ -19,6 +19,23 @@ struct NodeScorer {
         }
     }
 
+    /// Scores `count` rows at once (one kernel call with prefetching over their vectors):
+    /// `pointers` is scratch for `count` row pointers, results go to `out`.
+    @inline(__always)
+    func score(rows: UnsafePointer<UInt32>, count: Int, pointers: UnsafeMutablePointer<UnsafePointer<Float>?>,
+               into out: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { pointers[i] = table.vector(rows[i]) }
+        switch mode {
+        case .innerProduct: Kernels.dotRows(query, rows: pointers, count: count, dimension: table.dimension, into: out)
+        case .angular:
+            Kernels.dotRows(query, rows: pointers, count: count, dimension: table.dimension, into: out)
+            for i in 0..<count { out[i] *= inverseNorms.unsafelyUnwrapped[Int(rows[i])] }
+        case .l2:
+            Kernels.squaredL2Rows(query, rows: pointers, count: count, dimension: table.dimension, into: out)
+            for i in 0..<count { out[i] = -out[i] }
+        }
+    }
+
     /// The same mode, scoring against another stored row.
     @inline(__always)
     func from(_ row: UInt32) -> NodeScorer {

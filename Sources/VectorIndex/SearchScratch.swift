@@ -124,6 +124,10 @@ final class SearchScratch {
     var candidates: ScoreHeap
     var results: ScoreHeap
     var visited: VisitedSet
+    /// One neighbour list's unvisited rows, their vector pointers and scores.
+    let batchRows = UnsafeMutablePointer<UInt32>.allocate(capacity: 512)
+    let batchPointers = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 512)
+    let batchScores = UnsafeMutablePointer<Float>.allocate(capacity: 512)
 
     init(rows: Int, ef: Int) {
         candidates = ScoreHeap(capacity: max(ef * 4, 64), isMax: true)
@@ -135,5 +139,8 @@ final class SearchScratch {
         candidates.deallocate()
         results.deallocate()
         visited.deallocate()
+        batchRows.deallocate()
+        batchPointers.deallocate()
+        batchScores.deallocate()
     }
 }

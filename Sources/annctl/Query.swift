@@ -87,9 +87,13 @@ struct Query: ParsableCommand {
                 number += 1
             }
         }
-        if !json {
-            let mode = searchIndex.kind == .flat ? "batched" : "\(threads) thread(s)"
-            print("\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, \(mode))")
+        let mode = searchIndex.kind == .flat ? "batched" : "\(threads) thread(s)"
+        let summary = "\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, \(mode))"
+        if json {
+            // Tools read the answers on stdout and the timing on stderr.
+            FileHandle.standardError.write(Data("{\"queries\":\(count),\"seconds\":\(seconds),\"index\":\(Format.jsonString(searchIndex.summary))}\n".utf8))
+        } else {
+            print(summary)
         }
     }
 
