@@ -68,6 +68,11 @@ public struct StoreReader {
         return c
     }
 
+    /// The write sequence alone (one lookup): a reader that caches derived state compares it.
+    public func writeSequence() throws -> UInt64 {
+        try metaValue(.writeSequence, as: UInt64.self) ?? 0
+    }
+
     // MARK: ids
 
     /// The dense internal row of an external id, or nil when the store does not know it.

@@ -9,20 +9,18 @@ public final class HNSWRetriever: Retriever {
     private var table: VectorTable?
     private var tableKey: (ObjectIdentifier, UInt64)?
     private var query: [Float]
-    private var headScores: [Float]
     private var top: TopK
 
     init(index: HNSWSearchIndex) {
         self.index = index
         scratch = SearchScratch(rows: index.graph.count, ef: max(index.parameters.efSearch, 64))
         query = [Float](repeating: 0, count: index.dimension)
-        headScores = [Float](repeating: 0, count: max(index.headRows.count, 1))
         top = TopK(capacity: 100)
     }
 
     /// The vector table of `reader`'s snapshot, cached while the snapshot is the same.
     private func vectors(_ reader: StoreReader) throws -> VectorTable {
-        let key = (ObjectIdentifier(reader.transaction), try reader.counts().writeSequence)
+        let key = (ObjectIdentifier(reader.transaction), try reader.writeSequence())
         if let table, let tableKey, tableKey == key { return table }
         let fresh = try VectorTable(reader)
         table = fresh
@@ -86,21 +84,19 @@ public final class HNSWRetriever: Retriever {
         }
     }
 
-    /// Scores every head row exactly (one BLAS product) and offers it to `top`.
+    /// Scores every head row exactly (a contiguous scan with the SIMD kernels) and offers it
+    /// to `top`.
     private func scanHead(_ q: UnsafePointer<Float>, accept: (UInt32) -> Bool) throws {
         let n = index.headRows.count
         guard n > 0 else { return }
-        if headScores.count < n { headScores = [Float](repeating: 0, count: n) }
-        index.headVectors.withUnsafeBufferPointer { head in
-            headScores.withUnsafeMutableBufferPointer { out in
-                BLAS.multiplyTransposed(a: q, rowsA: 1, b: head.baseAddress!, rowsB: n, dimension: index.dimension,
-                                        into: out.baseAddress!)
-            }
-        }
         let visible = UInt32(table?.rows ?? 0)
-        for i in 0..<n {
-            let row = index.headRows[i]
-            if row < visible && accept(row) { top.push(score: headScores[i], id: row) }
+        let d = index.dimension
+        index.headVectors.withUnsafeBufferPointer { head in
+            for i in 0..<n {
+                let row = index.headRows[i]
+                guard row < visible, accept(row) else { continue }
+                top.push(score: Kernels.dot(q, head.baseAddress! + i * d, count: d), id: row)
+            }
         }
     }
 
