@@ -115,7 +115,7 @@ def main() -> None:
 
             def s(idx, qq, ef):
                 idx.expansion_search = max(ef, 10)
-                return np.asarray(idx.search(qq, 10, threads=1).keys)
+                return np.asarray(idx.search(qq, 10, threads=1).keys).reshape(len(qq), -1)
             sweep("usearch", a.metric, b, s, efs, out, truth, q)
 
 
