@@ -40,7 +40,7 @@ public final class FlatRetriever: Retriever {
 public enum IndexCatalog {
     /// Kinds built in `store`, best first (exact search is always there).
     public static func builtKinds(_ store: EmbeddingStore) throws -> [IndexKind] {
-        [.flat]
+        (try IVFSearchIndex.isBuilt(store) ? [.ivf] : []) + [.flat]
     }
 
     /// The index of `kind`, or the best one built when `kind` is nil.
@@ -51,7 +51,10 @@ public enum IndexCatalog {
         guard built.contains(chosen) else { throw IndexError.notBuilt(chosen) }
         switch chosen {
         case .flat: return FlatSearchIndex(meta: meta)
-        case .hnsw, .ivf: throw IndexError.notBuilt(chosen)
+        case .ivf:
+            guard let index = try IVFSearchIndex.open(store) else { throw IndexError.notBuilt(.ivf) }
+            return index
+        case .hnsw: throw IndexError.notBuilt(chosen)
         }
     }
 }

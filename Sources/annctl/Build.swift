@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import VectorIndex
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build an ANN index over the store's items, kept in the same LMDB environment.",
+        discussion: """
+        --index ivf: k-means (BLAS) on a sample of the items, then every item is filed in the list \
+        of its nearest centroid; lists hold float32 vectors or, with --int8, one byte per component \
+        (final candidates are re-scored in float32). An existing index with the same --nlist keeps \
+        its centroids and only files the items again, unless --retrain. The build is one write \
+        transaction: on error the previous index stays.
+        """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Index kind: ivf.") var index: String
+    @Option(help: "Threads (BLAS products and the passes around them); default: all cores.")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Seed of sampling and k-means: the same seed and data give the same index.") var seed: UInt64 = 1
+    @Flag(help: "No progress bar.") var quiet = false
+
+    // IVF
+    @Option(help: "IVF: number of lists (default: 4 x sqrt(items)).") var nlist: Int?
+    @Flag(help: "IVF: int8 lists (per-dimension scales) instead of float32.") var int8 = false
+    @Option(name: .customLong("nprobe-default"), help: "IVF: lists probed when a query does not say (default: sqrt(nlist) / 2).")
+    var nprobeDefault: Int?
+    @Flag(help: "IVF: train new centroids even when an index with the same --nlist exists.") var retrain = false
+    @Option(help: "IVF: points k-means is trained on (default: 64 x nlist).") var sample: Int?
+    @Option(help: "IVF: k-means iterations.") var iterations: Int = 10
+
+    func validate() throws {
+        guard let kind = IndexKind(rawValue: index), kind != .flat else {
+            throw ValidationError("--index '\(index)': expected ivf")
+        }
+        guard threads >= 1 else { throw ValidationError("--threads \(threads): expected at least 1") }
+        if let nlist, nlist < 1 { throw ValidationError("--nlist \(nlist): expected at least 1") }
+        if let nprobeDefault, nprobeDefault < 1 { throw ValidationError("--nprobe-default \(nprobeDefault): expected at least 1") }
+        if let sample, sample < 1 { throw ValidationError("--sample \(sample): expected at least 1") }
+        guard iterations >= 1 else { throw ValidationError("--iterations \(iterations): expected at least 1") }
+    }
+
+    func run() throws {
+        switch IndexKind(rawValue: index) {
+        case .ivf: try buildIVF()
+        default: throw ValidationError("--index '\(index)': this build does not make that index")
+        }
+    }
+}
