@@ -42,6 +42,7 @@ public enum IndexCatalog {
     public static func builtKinds(_ store: EmbeddingStore) throws -> [IndexKind] {
         var kinds: [IndexKind] = []
         if HNSWStorage.exists(store) { kinds.append(.hnsw) }
+        if try IVFSearchIndex.isBuilt(store) { kinds.append(.ivf) }
         kinds.append(.flat)
         return kinds
     }
@@ -55,7 +56,9 @@ public enum IndexCatalog {
         switch chosen {
         case .flat: return FlatSearchIndex(meta: meta)
         case .hnsw: return try HNSWStorage.load(store)
-        case .ivf: throw IndexError.notBuilt(chosen)
+        case .ivf:
+            guard let index = try IVFSearchIndex.open(store) else { throw IndexError.notBuilt(.ivf) }
+            return index
         }
     }
 }

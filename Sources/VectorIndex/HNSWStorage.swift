@@ -123,14 +123,14 @@ enum HNSWStorage {
             func meta<T: FixedWidthInteger>(_ key: String, _ type: T.Type) throws -> T {
                 guard let bytes = try txn.bytes(forKey: Array(key.utf8), in: tables.meta),
                       let value = bytes.withUnsafeBytes({ KeyCodec.decode(T.self, $0) }) else {
-                    throw IndexError.corrupt("hnsw_meta: \(key) missing or malformed")
+                    throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw_meta: \(key) missing or malformed")
                 }
                 return value
             }
             let v = try meta("version", UInt32.self)
-            guard v == version else { throw IndexError.corrupt("hnsw layout version \(v); this build reads \(version)") }
+            guard v == version else { throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw layout version \(v); this build reads \(version)") }
             let storeMeta = try reader.meta()
-            guard try meta("metric", UInt8.self) == storeMeta.metric.code else { throw IndexError.corrupt("hnsw metric differs from the store's") }
+            guard try meta("metric", UInt8.self) == storeMeta.metric.code else { throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw metric differs from the store's") }
             var p = HNSWParameters()
             p.m = Int(try meta("m", UInt32.self))
             p.efConstruction = Int(try meta("ef_construction", UInt32.self))
@@ -151,7 +151,7 @@ enum HNSWStorage {
                 var entry = try cursor.first()
                 while let (key, value) = entry {
                     guard let b = KeyCodec.decodeRowKey(key), value.count == levelBytes + nodesPerBlock * record * 4 else {
-                        throw IndexError.corrupt("hnsw_level0 block of \(value.count) bytes")
+                        throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw_level0 block of \(value.count) bytes")
                     }
                     let first = Int(b) * nodesPerBlock
                     let n = min(nodesPerBlock, rows - first)
@@ -168,10 +168,10 @@ enum HNSWStorage {
             try txn.withCursor(tables.upper) { cursor in
                 var entry = try cursor.first()
                 while let (key, value) = entry {
-                    guard let r = KeyCodec.decodeRowKey(key), Int(r) < rows else { throw IndexError.corrupt("hnsw_upper key") }
+                    guard let r = KeyCodec.decodeRowKey(key), Int(r) < rows else { throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw_upper key") }
                     let level = Int(graph.levels[Int(r)])
                     guard level != Int(HNSWGraph.notInGraph), value.count == level * (1 + graph.m) * 4 else {
-                        throw IndexError.corrupt("hnsw_upper row \(r): \(value.count) bytes for level \(level)")
+                        throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw_upper row \(r): \(value.count) bytes for level \(level)")
                     }
                     let p = UnsafeMutablePointer<UInt32>.allocate(capacity: level * (1 + graph.m))
                     UnsafeMutableRawPointer(p).copyMemory(from: value.baseAddress!, byteCount: value.count)

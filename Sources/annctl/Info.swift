@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Store
+import VectorIndex
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "What a store holds: counts, dimension, metric, tables, size.")
@@ -9,6 +10,7 @@ struct Info: ParsableCommand {
 
     func run() throws {
         let embeddingStore = try EmbeddingStore(path: store.db, readOnly: true)
+        let ivf = try IVFSearchIndex.open(embeddingStore)  // before the snapshot: it opens the ivf_* tables
         try embeddingStore.read { r in
             print("store            \(store.db)")
             guard let meta = try? r.meta() else {
@@ -35,6 +37,7 @@ struct Info: ParsableCommand {
             for (name, stats) in try r.tableStatistics() where stats.entries > 0 {
                 print("  " + Format.pad(name, 22) + String(format: "%10d entries  ", stats.entries) + Format.bytes(stats.bytes))
             }
+            if let ivf { for line in try ivf.report(r) { print(line) } }
         }
     }
 }

@@ -23,6 +23,8 @@ struct Query: ParsableCommand {
     @Option(help: "HNSW: candidate list size (recall/speed knob).") var ef: Int?
     @Option(help: "IVF: lists to probe.") var nprobe: Int?
     @Option(help: "Threads answering a --queries file (1: one query at a time on one thread).") var threads: Int = 1
+    @Option(help: "Answer a --queries file in batches of this many queries per call on each thread (indexes with a batched path: flat, ivf).")
+    var batch: Int?
     @Option(name: .customLong("vector"), help: "A query vector: comma- or space-separated numbers.") var vectors: [String] = []
     @Option(name: .customLong("item"), help: "Items similar to this item id.") var items: [String] = []
     @Option(name: .customLong("user"), help: "Recommendations for this user id.") var users: [String] = []
@@ -41,6 +43,7 @@ struct Query: ParsableCommand {
         if let ef, ef < 1 { throw ValidationError("--ef \(ef): expected at least 1") }
         if let nprobe, nprobe < 1 { throw ValidationError("--nprobe \(nprobe): expected at least 1") }
         guard threads >= 1 else { throw ValidationError("--threads \(threads): expected at least 1") }
+        if let batch, batch < 1 { throw ValidationError("--batch \(batch): expected at least 1") }
     }
 
     struct Answer {
@@ -87,7 +90,8 @@ struct Query: ParsableCommand {
                 number += 1
             }
         }
-        let mode = searchIndex.kind == .flat ? "batched" : "\(threads) thread(s)"
+        let mode = searchIndex.kind == .flat && batch == nil ? "batched"
+            : "\(threads) thread(s)" + (batch.map { ", batches of \($0)" } ?? "")
         let summary = "\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, \(mode))"
         if json {
             // Tools read the answers on stdout and the timing on stderr.
@@ -101,7 +105,7 @@ struct Query: ParsableCommand {
     /// `threads` threads, each with its own retriever and snapshot.
     private func answer(_ data: [Float], count: Int, dimension: Int, index: any SearchIndex, store: EmbeddingStore,
                         parameters: SearchParameters) throws -> [[ScoredID]] {
-        if index.kind == .flat {
+        if index.kind == .flat && batch == nil {
             return try store.read { reader in
                 try data.withUnsafeBufferPointer { try index.makeRetriever().searchBatch(reader, queries: $0, parameters: parameters, filter: nil) }
             }
@@ -114,11 +118,24 @@ struct Query: ParsableCommand {
         }
         let slots = Slots(count)
         let workers = min(threads, max(count, 1))
+        if workers > 1 || index.kind != .flat { BLAS.setThreads(1) }  // parallel across workers, not inside a product
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             do {
                 let retriever = index.makeRetriever()
                 try store.read { reader in
                     try data.withUnsafeBufferPointer { all in
+                        if let batch {
+                            // Worker w answers batches w, w + workers, ...
+                            var first = w * batch
+                            while first < count {
+                                let n = min(batch, count - first)
+                                let group = UnsafeBufferPointer(rebasing: all[first * dimension ..< (first + n) * dimension])
+                                let answers = try retriever.searchBatch(reader, queries: group, parameters: parameters, filter: nil)
+                                for (i, a) in answers.enumerated() { slots.results[first + i] = a }
+                                first += workers * batch
+                            }
+                            return
+                        }
                         var q = w
                         while q < count {
                             let query = UnsafeBufferPointer(rebasing: all[q * dimension ..< (q + 1) * dimension])

@@ -1,0 +1,120 @@
+import LMDB
+import Store
+import VectorMath
+
+extension IVFRetriever {
+    /// Lists ranked beyond `nprobe` by the BLAS scores and ranked again with exact dot
+    /// products, so that batched and single queries (whose BLAS products may round
+    /// differently) probe the same lists.
+    static let rankMargin = 8
+
+    /// Calls `body` with the centroids (as floats) and the list summaries of the snapshot.
+    func withModel<R>(_ txn: Transaction, _ body: (UnsafePointer<Float>, UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let nlist = index.info.lists, d = dimension
+        if centroidDots.count < nlist { centroidDots = [Float](repeating: 0, count: nlist) }
+        return try index.tables.withModel(.centroids, in: txn) { raw in
+            guard let raw, raw.count == nlist * d * 4 else {
+                throw IndexError.corruptIndex(table: IVFLayout.Table.model.rawValue, reason: "centroids: \(raw?.count ?? 0) bytes, expected \(nlist * d * 4)")
+            }
+            return try Self.withFloats(raw, scratch: &modelCopy) { centroids in
+                try index.tables.withModel(.listStats, in: txn) { stats in
+                    guard let stats, stats.count == nlist * IVFLayout.listStatsBytes else {
+                        throw IndexError.corruptIndex(table: IVFLayout.Table.model.rawValue, reason: "list_stats: \(stats?.count ?? 0) bytes, expected \(nlist * IVFLayout.listStatsBytes)")
+                    }
+                    return try body(centroids, stats)
+                }
+            }
+        }
+    }
+
+    /// Ranks the lists for `query` (one BLAS product over the centroids) and leaves the
+    /// `nprobe` best in `chosen`.
+    func rank(_ txn: Transaction, nprobe: Int) throws {
+        let nlist = index.info.lists
+        try withModel(txn) { centroids, stats in
+            query.withUnsafeBufferPointer { qb in
+                centroidDots.withUnsafeMutableBufferPointer { out in
+                    BLAS.multiplyTransposed(a: qb.baseAddress!, rowsA: 1, b: centroids, rowsB: nlist,
+                                            dimension: dimension, into: out.baseAddress!)
+                    chooseLists(query: qb.baseAddress!, dots: out.baseAddress!, centroids: centroids, stats: stats, nprobe: nprobe)
+                }
+            }
+        }
+    }
+
+    /// Fills `chosen` with the `nprobe` best non-empty lists for one query, best first, each
+    /// with its exact `q . c` as score. `dots` holds the BLAS `q . c` of every list.
+    func chooseLists(query q: UnsafePointer<Float>, dots: UnsafePointer<Float>, centroids: UnsafePointer<Float>,
+                     stats: UnsafeRawBufferPointer, nprobe: Int) {
+        let nlist = index.info.lists, d = dimension
+        let queryNorm = metric == .innerProduct ? Distance.squaredNorm(q, count: d).squareRoot() : 0
+        probes.reset(k: nprobe + Self.rankMargin)
+        for l in 0..<nlist {
+            let s = IVFListStats.read(stats, list: l)
+            guard s.count > 0 else { continue }
+            let rank = listRank(dot: dots[l], stats: s, queryNorm: queryNorm)
+            if rank >= probes.threshold { probes.push(score: rank, id: UInt32(l)) }
+        }
+        probes.sorted(into: &chosen)
+        finalists.reset(k: nprobe)
+        if exactDots.count < nlist { exactDots = [Float](repeating: 0, count: nlist) }
+        for p in chosen {
+            let l = Int(p.id)
+            let dot = Distance.dot(q, centroids + l * d, count: d)
+            exactDots[l] = dot
+            finalists.push(score: listRank(dot: dot, stats: IVFListStats.read(stats, list: l), queryNorm: queryNorm), id: p.id)
+        }
+        finalists.sorted(into: &chosen)
+        for i in chosen.indices { chosen[i].score = exactDots[Int(chosen[i].id)] }
+    }
+
+    /// The rank of a list for a query (higher is probed first).
+    @inline(__always)
+    func listRank(dot: Float, stats: IVFListStats, queryNorm: Float) -> Float {
+        switch metric {
+        case .l2, .cosine: return 2 * dot - stats.centroidSquaredNorm
+        case .innerProduct: return dot + index.info.boundWeight * queryNorm * stats.maxResidualNorm
+        }
+    }
+
+    /// Scans `lists` (ids with their exact `q . c`) for `query`, except those in `skipping`.
+    func probe(_ txn: Transaction, _ lists: [ScoredID], skipping: Set<UInt32>?, accept: ((UInt32) -> Bool)?,
+               into heap: inout TopK) throws {
+        for list in lists where !(skipping?.contains(list.id) ?? false) {
+            try index.tables.withList(list.id, dimension: dimension, encoding: index.info.encoding, in: txn, scratch: &listCopy) { posting in
+                guard let posting, posting.count > 0 else { return }
+                scan(posting, centroidDot: list.score, accept: accept, into: &heap)
+            }
+        }
+    }
+
+    /// When the probed lists hold fewer than `k` rows that pass (small lists, a filter),
+    /// probes twice as many lists, then twice again, until `k` are found or every list is read.
+    /// Both the single and the batched path end this way, from the lists they probed.
+    func probeMore(_ txn: Transaction, probed: inout [UInt32], nprobe: Int, k: Int, accept: ((UInt32) -> Bool)?,
+                   into heap: inout TopK) throws {
+        let nlist = index.info.lists
+        var done = Set(probed)
+        var wanted = nprobe
+        while heap.count < k && wanted < nlist {
+            wanted = min(nlist, wanted * 2)
+            try rank(txn, nprobe: wanted)
+            try probe(txn, chosen, skipping: done, accept: accept, into: &heap)
+            for list in chosen where done.insert(list.id).inserted { probed.append(list.id) }
+        }
+    }
+
+    /// Calls `body` with `raw` as floats, copied into `scratch` when not 4-byte aligned.
+    static func withFloats<R>(_ raw: UnsafeRawBufferPointer, scratch: inout [UInt32],
+                              _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        if Int(bitPattern: raw.baseAddress) & 3 == 0 {
+            return try body(raw.baseAddress!.assumingMemoryBound(to: Float.self))
+        }
+        let words = (raw.count + 3) / 4
+        if scratch.count < words { scratch = [UInt32](repeating: 0, count: words) }
+        return try scratch.withUnsafeMutableBytes { copy in
+            copy.copyMemory(from: raw)
+            return try body(copy.baseAddress!.assumingMemoryBound(to: Float.self))
+        }
+    }
+}

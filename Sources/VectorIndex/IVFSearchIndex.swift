@@ -1,0 +1,61 @@
+import LMDB
+import Store
+import VectorMath
+
+/// A built IVF index as a `SearchIndex`: the parameters of one build. Centroids, list
+/// summaries and posting lists are read in place from each query's snapshot, so online inserts
+/// and deletes are seen by every snapshot that includes them; a rebuild (new build id) makes
+/// the retrievers throw `IndexError.indexChanged` until the index is reopened.
+public final class IVFSearchIndex: SearchIndex {
+    public let store: EmbeddingStore
+    public let tables: IVFTables
+    public let info: IVFIndexInfo
+    /// Per-dimension residual codes (`.int8` encoding only).
+    public let quantizer: IVFInt8Quantizer?
+    /// int8 lists: candidates re-scored in float32 from the store per result wanted.
+    public let rerankFactor: Int
+
+    public var kind: IndexKind { .ivf }
+    public var metric: Metric { info.metric }
+    public var dimension: Int { info.dimension }
+    public var summary: String {
+        "ivf (nlist \(info.lists), \(info.encoding), nprobe \(info.nprobe), \(info.metric.rawValue), \(info.entries) rows, build \(info.buildID))"
+    }
+
+    init(store: EmbeddingStore, tables: IVFTables, info: IVFIndexInfo, quantizer: IVFInt8Quantizer?, rerankFactor: Int = 8) {
+        self.store = store
+        self.tables = tables
+        self.info = info
+        self.quantizer = quantizer
+        self.rerankFactor = rerankFactor
+    }
+
+    /// The IVF index built in `store`, or nil when there is none.
+    public static func open(_ store: EmbeddingStore, rerankFactor: Int = 8) throws -> IVFSearchIndex? {
+        guard let tables = try IVFTables.open(store, create: false) else { return nil }
+        return try IVFTables.lmdb("read ivf_meta in \(store.path)") { try store.environment.read { txn -> IVFSearchIndex? in
+            guard let info = try IVFIndexInfo.load(tables, in: txn) else { return nil }
+            var quantizer: IVFInt8Quantizer?
+            if info.encoding == .int8 {
+                quantizer = IVFInt8Quantizer(offset: try tables.modelFloats(.int8Offset, expected: info.dimension, in: txn),
+                                             scale: try tables.modelFloats(.int8Scale, expected: info.dimension, in: txn))
+            }
+            return IVFSearchIndex(store: store, tables: tables, info: info, quantizer: quantizer, rerankFactor: rerankFactor)
+        } }
+    }
+
+    /// True when `store` holds an IVF index.
+    public static func isBuilt(_ store: EmbeddingStore) throws -> Bool {
+        guard let tables = try IVFTables.open(store, create: false) else { return false }
+        return try IVFTables.lmdb("read ivf_meta in \(store.path)") {
+            try store.environment.read { try tables.metaValue(.layoutVersion, as: UInt32.self, in: $0) } != nil
+        }
+    }
+
+    public func makeRetriever() -> any Retriever { IVFRetriever(index: self) }
+
+    /// Candidates gathered before the float32 re-score, for `k` results.
+    func candidateCount(k: Int) -> Int {
+        info.encoding == .int8 ? max(k + 8, k * rerankFactor) : k
+    }
+}

@@ -1,0 +1,163 @@
+import LMDB
+import Store
+import VectorMath
+
+/// Online changes to a built IVF index, made in the caller's store write transaction together
+/// with the store change itself: `upsert` sets item vectors and files each row in the list of
+/// its nearest centroid (moving it out of its old list), `remove` makes rows vacant and takes
+/// them out of their lists, so a removed row is never returned again. Centroids stay as built;
+/// a list summary keeps the largest norms it has seen (a valid bound after removals).
+public struct IVFUpdater {
+    public let index: IVFSearchIndex
+
+    public init(index: IVFSearchIndex) { self.index = index }
+
+    /// Sets the vectors of `ids` (row-major `vectors`) in the store and in the index. Returns
+    /// the rows, in order.
+    @discardableResult
+    public func upsert(_ writer: StoreWriter, ids: [ExternalID], vectors: UnsafeBufferPointer<Float>) throws -> [UInt32] {
+        let info = try checkBuild(writer)
+        let d = info.dimension
+        let rows = try IVFRetriever.store { try writer.upsertVectors(.item, ids: ids, vectors: vectors) }
+        guard !rows.isEmpty else { return rows }
+        // The vectors as the store keeps them (unit length for cosine); the last one of a row wins.
+        var stored = Array(vectors)
+        if info.metric == .cosine {
+            stored.withUnsafeMutableBufferPointer { v in for i in 0..<rows.count { Distance.normalize(v.baseAddress! + i * d, count: d) } }
+        }
+        var last: [UInt32: Int] = [:]
+        for (i, row) in rows.enumerated() { last[row] = i }
+        let txn = writer.transaction
+        let centroids = try index.tables.modelFloats(.centroids, expected: info.lists * d, in: txn)
+        var assigner = KMeansAssigner(dimension: d, metric: .l2)
+        assigner.setCentroids(centroids, count: info.lists)
+        var labels = [UInt32](repeating: 0, count: rows.count)
+        stored.withUnsafeBufferPointer { v in labels.withUnsafeMutableBufferPointer { assigner.assign(v, count: rows.count, labels: $0) } }
+
+        var assignments = try IVFAssignmentEditor(tables: index.tables, txn: txn)
+        var removals: [Int: Set<UInt32>] = [:]
+        var additions: [Int: [Int]] = [:]
+        for (row, i) in last.sorted(by: { $0.key < $1.key }) {
+            let old = try assignments.list(of: row)
+            if old != IVFLayout.noList { removals[Int(old), default: []].insert(row) }
+            additions[Int(labels[i]), default: []].append(i)
+            try assignments.set(row, list: labels[i])
+        }
+        var stats = try loadStats(txn, lists: info.lists)
+        var entries = info.entries
+        for l in Set(removals.keys).union(additions.keys).sorted() {
+            entries += try rewrite(list: l, removing: removals[l] ?? [], adding: additions[l] ?? [], rows: rows,
+                                   vectors: stored, centroids: centroids, stats: &stats[l], txn: txn)
+        }
+        try assignments.flush()
+        try finish(writer, stats: stats, entries: entries)
+        return rows
+    }
+
+    /// Removes the vectors of `rows` from the store and the rows from their lists. Rows
+    /// without a vector or outside every list are left as they are.
+    public func remove(_ writer: StoreWriter, rows: [UInt32]) throws {
+        let info = try checkBuild(writer)
+        let txn = writer.transaction
+        var assignments = try IVFAssignmentEditor(tables: index.tables, txn: txn)
+        var removals: [Int: Set<UInt32>] = [:]
+        for row in Set(rows).sorted() {
+            let old = try assignments.list(of: row)
+            if old != IVFLayout.noList {
+                removals[Int(old), default: []].insert(row)
+                try assignments.set(row, list: IVFLayout.noList)
+            }
+            if Int(row) < writer.counts.items {
+                try IVFRetriever.store { try writer.removeVector(row: row, .item) }
+            }
+        }
+        var stats = try loadStats(txn, lists: info.lists)
+        var entries = info.entries
+        for (l, gone) in removals.sorted(by: { $0.key < $1.key }) {
+            entries += try rewrite(list: l, removing: gone, adding: [], rows: [], vectors: [], centroids: [],
+                                   stats: &stats[l], txn: txn)
+        }
+        try assignments.flush()
+        try finish(writer, stats: stats, entries: entries)
+    }
+
+    // MARK: steps
+
+    private func checkBuild(_ writer: StoreWriter) throws -> IVFIndexInfo {
+        let info = index.info
+        let build = try index.tables.metaValue(.buildID, as: UInt64.self, in: writer.transaction)
+        guard build == info.buildID else { throw IndexError.indexChanged(.ivf, expectedBuild: info.buildID, got: build ?? 0) }
+        let entries = try index.tables.requireMeta(.entries, as: UInt64.self, in: writer.transaction)
+        var current = info
+        current.entries = Int(entries)
+        return current
+    }
+
+    private func loadStats(_ txn: Transaction, lists: Int) throws -> [IVFListStats] {
+        try index.tables.withModel(.listStats, in: txn) { raw in
+            guard let raw, let stats = IVFListStats.decode(raw), stats.count == lists else {
+                throw IndexError.corruptIndex(table: IVFLayout.Table.model.rawValue, reason: "list_stats: \(raw?.count ?? 0) bytes for \(lists) lists")
+            }
+            return stats
+        }
+    }
+
+    private func finish(_ writer: StoreWriter, stats: [IVFListStats], entries: Int) throws {
+        let txn = writer.transaction
+        try IVFListStats.encode(stats).withUnsafeBytes { try index.tables.putModel(.listStats, bytes: $0, in: txn) }
+        try index.tables.putMeta(.entries, UInt64(entries), in: txn)
+        try index.tables.putMeta(.storeSequence, writer.counts.writeSequence + 1, in: txn)
+    }
+
+    /// Rewrites list `l` without the rows in `removing` and with the rows `adding` (positions in
+    /// `rows` / `vectors`) appended. Returns the change in its row count.
+    private func rewrite(list l: Int, removing: Set<UInt32>, adding: [Int], rows: [UInt32], vectors: [Float],
+                         centroids: [Float], stats: inout IVFListStats, txn: Transaction) throws -> Int {
+        let info = index.info, d = info.dimension, width = d * info.encoding.componentBytes
+        var ids: [UInt32] = [], norms: [Float] = [], data: [UInt8] = []
+        var copy: [UInt32] = []
+        try index.tables.withList(UInt32(l), dimension: d, encoding: info.encoding, in: txn, scratch: &copy) { posting in
+            guard let posting else { return }
+            for i in 0..<posting.count where !removing.contains(posting.ids[i]) {
+                ids.append(posting.ids[i])
+                norms.append(posting.norms[i])
+                data.append(contentsOf: UnsafeRawBufferPointer(start: posting.vectors + i * width, count: width))
+            }
+        }
+        let before = stats.count
+        var residual = [Float](repeating: 0, count: d), codes = [Int8](repeating: 0, count: d)
+        for i in adding {
+            let x = Array(vectors[i * d ..< (i + 1) * d])
+            for j in 0..<d { residual[j] = x[j] - centroids[l * d + j] }
+            ids.append(rows[i])
+            let norm = Distance.squaredNorm(x)
+            norms.append(norm)
+            stats.maxSquaredNorm = max(stats.maxSquaredNorm, norm)
+            stats.maxResidualNorm = max(stats.maxResidualNorm, Distance.squaredNorm(residual).squareRoot())
+            if let quantizer = index.quantizer {
+                residual.withUnsafeBufferPointer { r in codes.withUnsafeMutableBufferPointer { quantizer.encode(r.baseAddress!, into: $0.baseAddress!) } }
+                codes.withUnsafeBytes { data.append(contentsOf: $0) }
+            } else {
+                x.withUnsafeBytes { data.append(contentsOf: $0) }
+            }
+        }
+        stats.count = ids.count
+        try IVFTables.lmdb("write ivf_lists \(l)") {
+            try KeyCodec.withRowKey(UInt32(l)) { key in
+                guard !ids.isEmpty else {
+                    try txn.delete(key: key, in: index.tables.lists)
+                    return
+                }
+                let size = IVFPostingList.byteCount(count: ids.count, dimension: d, encoding: info.encoding)
+                try txn.reserve(size, forKey: key, in: index.tables.lists) { raw in
+                    IVFPostingList.writeHeader(count: ids.count, into: raw)
+                    let o = IVFPostingList.offsets(count: ids.count)
+                    ids.withUnsafeBytes { raw.baseAddress!.advanced(by: o.ids).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                    norms.withUnsafeBytes { raw.baseAddress!.advanced(by: o.norms).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                    data.withUnsafeBytes { raw.baseAddress!.advanced(by: o.vectors).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                }
+            }
+        }
+        return ids.count - before
+    }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# IVF benchmark: annctl's IVF (float32 and int8 lists) against FAISS IndexIVFFlat and
+# IndexIVFScalarQuantizer (8-bit) with the same nlist and training-sample size, on the same
+# generated clustered set and queries, in the same run. Writes curves and build figures as CSV
+# under bench/results/ and prints the summary table (QPS at recall@10 >= 0.90 / 0.95 / 0.99).
+# Usage: bench/ivf.sh [ROWS] [NLIST] [METRICS]   (default: 1000000 4000 "ip l2")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rows=${1:-1000000}; nlist=${2:-4000}; metrics=${3:-"ip l2"}; dim=128; nq=1000
+runs=${RUNS:-3}   # each rate is the best of this many runs (the machine is shared)
+sample=$((64 * nlist))
+ours_probes=${OURS_NPROBES:-"1 2 4 6 8 12 16 24 32 48 64 96 128"}
+faiss_probes=${FAISS_NPROBES:-"1 2 4 8 12 16 24 32 48 64 96 128 192 256 384 512 768 1024"}
+tools/setup >/dev/null
+swift build -c release --product annctl >/dev/null
+python3 -m pip install -q -r bench/requirements.txt >/dev/null 2>&1 || true
+annctl=.build/release/annctl
+work=${BENCH_DIR:-${TMPDIR:-/tmp}/annserver-bench}
+mkdir -p "$work" bench/results
+data="$work/items-$rows-$dim.npy"; queries="$work/queries-$rows-$dim.npy"
+[ -f "$data" ] && [ -f "$queries" ] || "$annctl" generate clustered --out "$data" --count "$rows" --dim "$dim" --seed 1 \
+  --query-count "$nq" --queries "$queries"
+tag="ivf-$rows-$nlist"
+curves="bench/results/$tag-curves.csv"; builds="bench/results/$tag-builds.csv"
+echo "system,index,metric,nprobe,recall,qps_single,qps_batch2" > "$curves"
+echo "system,index,metric,build_s,build_rss_mib,query_rss_mib" > "$builds"
+echo "data: $data ($rows x $dim, clustered, seed 1), $nq queries; nlist $nlist, sample $sample; $(nproc) cores; load: $(uptime | sed 's/.*load/load/')"
+
+for metric in $metrics; do
+  gt="$work/truth-$rows-$metric.npy"
+  [ -f "$gt" ] || python3 bench/peers/ivf_tools.py truth "$data" "$queries" "$metric" "$gt"
+  store="$work/store-$rows-$metric"
+  rm -rf "$store"
+  "$annctl" import --db "$store" --items "$data" --metric "$metric" --quiet >/dev/null
+  for encoding in float32 int8; do
+    flag=""; label="IVF"; [ "$encoding" = int8 ] && flag="--int8" && label="IVF-int8"
+    sync
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$annctl" build --db "$store" --index ivf --nlist "$nlist" $flag \
+      --retrain --threads 2 --quiet | sed "s/^/annctl $metric $label: /"
+    read -r build_s build_kb < "$work/time.txt"
+    query_kb=0
+    for nprobe in $ours_probes; do
+      [ "$nprobe" -le "$nlist" ] || continue
+      for run in $(seq 1 "$runs"); do
+        /usr/bin/time -f "%M" -o "$work/time.txt" "$annctl" query --db "$store" --queries "$queries" --nprobe "$nprobe" \
+          --threads 1 --json > "$work/answers.jsonl" 2> "$work/single-$run.txt"
+        kb=$(tail -1 "$work/time.txt"); [ "$kb" -gt "$query_kb" ] && query_kb=$kb
+        "$annctl" query --db "$store" --queries "$queries" --nprobe "$nprobe" --threads 2 --batch 250 --json \
+          > "$work/answers2.jsonl" 2> "$work/batch-$run.txt"
+      done
+      recall=$(python3 bench/peers/ivf_tools.py recall "$gt" "$work/answers.jsonl")
+      python3 bench/peers/ivf_tools.py same "$work/answers.jsonl" "$work/answers2.jsonl" \
+        || echo "  warning: batched ids differ from single-query ids at nprobe $nprobe"
+      q1=$(python3 bench/peers/ivf_tools.py qps "$work"/single-*.txt)
+      q2=$(python3 bench/peers/ivf_tools.py qps "$work"/batch-*.txt)
+      rm -f "$work"/single-*.txt "$work"/batch-*.txt
+      echo "  annctl $metric $label nprobe $nprobe: recall $recall, $q1 q/s single, $q2 q/s batch x2"
+      echo "annserver,$label,$metric,$nprobe,$recall,$q1,$q2" >> "$curves"
+    done
+    echo "annserver,$label,$metric,$build_s,$((build_kb / 1024)),$((query_kb / 1024))" >> "$builds"
+  done
+  python3 bench/peers/ivf_faiss.py "$data" "$queries" "$gt" "$metric" "$nlist" "$sample" "$faiss_probes" \
+    "$curves" "$builds" "$work" "$runs"
+done
+python3 bench/peers/ivf_tools.py summary "$curves" "$builds"
