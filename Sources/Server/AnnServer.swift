@@ -66,6 +66,7 @@ public final class AnnServer: @unchecked Sendable {
             socket.close()
             workers?.stop()
             writer?.stop()
+            closed = true
             throw error
         }
     }
@@ -125,8 +126,8 @@ public final class AnnServer: @unchecked Sendable {
         nngSleep(for: configuration.shutdownLinger)
         socket.close()
         for item in items { item.close() }
-        workers.stop()
-        writer.stop()
+        workers?.stop()
+        writer?.stop()
         closed = true
         let served = ServerMetrics.summary(of: core.metrics).reduce(0) { $0 + $1.count }
         core.logger.info("stopped after \(served) requests\(answered ? "" : "; some requests in flight were dropped")")

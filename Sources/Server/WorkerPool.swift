@@ -67,6 +67,8 @@ final class WorkerPool<Job>: @unchecked Sendable {
     }
 
     private func loop(_ scratch: WorkerScratch) {
+        // Warm up: the retriever, ranking session and snapshot are made before the first request.
+        _ = try? scratch.prepare()
         while let job = next(scratch) {
             run(job, scratch)
         }

@@ -165,6 +165,15 @@ final class ProtocolTests: XCTestCase {
             let reply = assertOK(try ServerClient(url: url, timeout: .seconds(5)).call(Requests.similar(item: 1000, k: 3)))
             XCTAssertEqual(reply.results.hits.count, 3, url)
         }
+        // (Another store: one LMDB environment must not be opened twice in one process.)
+        var taken = ServerConfiguration(storePath: fixture.directory + "/other-store")
+        taken.createStore = true
+        taken.listen = [fixture.server.boundURLs[0]]
+        XCTAssertThrowsError(try AnnServer(configuration: taken)) { error in
+            guard case ServerError.listen(let url, let reason)? = error as? ServerError else { return XCTFail("\(error)") }
+            XCTAssertEqual(url, fixture.server.boundURLs[0])
+            XCTAssertTrue(reason.contains("in use"), reason)
+        }
         XCTAssertThrowsError(try AnnServer(configuration: {
             var c = ServerConfiguration(storePath: fixture.storePath + "-none")
             c.listen = ["tcp://127.0.0.1:0"]
