@@ -20,6 +20,8 @@ public enum PrometheusFormat {
         let index = "{index=\"\(escape(stats.index))\"}"
         gauge("ann_up", "1 while the server answers.", 1, labels: index)
         gauge("ann_uptime_seconds", "Seconds since the server started.", stats.uptimeSeconds)
+        header("process_cpu_seconds_total", "counter", "User and system CPU time of the server process.")
+        out += "process_cpu_seconds_total \(number(stats.cpuSeconds))\n"
         gauge("ann_items", "Item rows in the store.", Double(stats.items))
         gauge("ann_item_vectors", "Items that hold a vector.", Double(stats.itemVectors))
         gauge("ann_users", "User rows in the store.", Double(stats.users))

@@ -146,6 +146,7 @@ final class RequestHandler: @unchecked Sendable {
         s.dimension = UInt32(clamping: g.meta?.dimension ?? 0)
         s.metric = g.meta?.metric.rawValue ?? ""
         s.ops = ServerMetrics.summary(of: core.metrics)
+        s.cpuSeconds = ProcessCPU.seconds()
         return s
     }
 

@@ -809,6 +809,9 @@ public nonisolated struct Ann_V1_StatsReply: Sendable {
 
   public var metric: String = String()
 
+  /// CPU time (user + system) the server process has used since it started.
+  public var cpuSeconds: Double = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -833,63 +836,69 @@ public nonisolated struct Ann_V1_HealthReply: Sendable {
   public init() {}
 }
 
-public nonisolated struct Ann_V1_Reply: Sendable {
+public nonisolated struct Ann_V1_Reply: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var requestID: UInt64 = 0
+  public var requestID: UInt64 {
+    get {_storage._requestID}
+    set {_uniqueStorage()._requestID = newValue}
+  }
 
   /// Set (code != OK) when the request failed; then no result is set.
   public var error: Ann_V1_Error {
-    get {_error ?? Ann_V1_Error()}
-    set {_error = newValue}
+    get {_storage._error ?? Ann_V1_Error()}
+    set {_uniqueStorage()._error = newValue}
   }
   /// Returns true if `error` has been explicitly set.
-  public var hasError: Bool {self._error != nil}
+  public var hasError: Bool {_storage._error != nil}
   /// Clears the value of `error`. Subsequent reads from it will return its default value.
-  public mutating func clearError() {self._error = nil}
+  public mutating func clearError() {_uniqueStorage()._error = nil}
 
-  public var result: Ann_V1_Reply.OneOf_Result? = nil
+  public var result: OneOf_Result? {
+    get {return _storage._result}
+    set {_uniqueStorage()._result = newValue}
+  }
 
   public var results: Ann_V1_Results {
     get {
-      if case .results(let v)? = result {return v}
+      if case .results(let v)? = _storage._result {return v}
       return Ann_V1_Results()
     }
-    set {result = .results(newValue)}
+    set {_uniqueStorage()._result = .results(newValue)}
   }
 
   public var batch: Ann_V1_BatchReply {
     get {
-      if case .batch(let v)? = result {return v}
+      if case .batch(let v)? = _storage._result {return v}
       return Ann_V1_BatchReply()
     }
-    set {result = .batch(newValue)}
+    set {_uniqueStorage()._result = .batch(newValue)}
   }
 
   public var write: Ann_V1_WriteReply {
     get {
-      if case .write(let v)? = result {return v}
+      if case .write(let v)? = _storage._result {return v}
       return Ann_V1_WriteReply()
     }
-    set {result = .write(newValue)}
+    set {_uniqueStorage()._result = .write(newValue)}
   }
 
   public var stats: Ann_V1_StatsReply {
     get {
-      if case .stats(let v)? = result {return v}
+      if case .stats(let v)? = _storage._result {return v}
       return Ann_V1_StatsReply()
     }
-    set {result = .stats(newValue)}
+    set {_uniqueStorage()._result = .stats(newValue)}
   }
 
   public var health: Ann_V1_HealthReply {
     get {
-      if case .health(let v)? = result {return v}
+      if case .health(let v)? = _storage._result {return v}
       return Ann_V1_HealthReply()
     }
-    set {result = .health(newValue)}
+    set {_uniqueStorage()._result = .health(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -905,7 +914,7 @@ public nonisolated struct Ann_V1_Reply: Sendable {
 
   public init() {}
 
-  fileprivate var _error: Ann_V1_Error? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -2101,7 +2110,7 @@ nonisolated extension Ann_V1_OpStats: SwiftProtobuf.Message, SwiftProtobuf._Mess
 
 nonisolated extension Ann_V1_StatsReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatsReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}items\0\u{1}users\0\u{3}item_vectors\0\u{3}user_vectors\0\u{3}write_sequence\0\u{1}generation\0\u{3}uptime_seconds\0\u{1}workers\0\u{1}contexts\0\u{1}ops\0\u{1}dimension\0\u{1}metric\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}items\0\u{1}users\0\u{3}item_vectors\0\u{3}user_vectors\0\u{3}write_sequence\0\u{1}generation\0\u{3}uptime_seconds\0\u{1}workers\0\u{1}contexts\0\u{1}ops\0\u{1}dimension\0\u{1}metric\0\u{3}cpu_seconds\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2122,6 +2131,7 @@ nonisolated extension Ann_V1_StatsReply: SwiftProtobuf.Message, SwiftProtobuf._M
       case 11: try { try decoder.decodeRepeatedMessageField(value: &self.ops) }()
       case 12: try { try decoder.decodeSingularUInt32Field(value: &self.dimension) }()
       case 13: try { try decoder.decodeSingularStringField(value: &self.metric) }()
+      case 14: try { try decoder.decodeSingularDoubleField(value: &self.cpuSeconds) }()
       default: break
       }
     }
@@ -2167,6 +2177,9 @@ nonisolated extension Ann_V1_StatsReply: SwiftProtobuf.Message, SwiftProtobuf._M
     if !self.metric.isEmpty {
       try visitor.visitSingularStringField(value: self.metric, fieldNumber: 13)
     }
+    if self.cpuSeconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.cpuSeconds, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2184,6 +2197,7 @@ nonisolated extension Ann_V1_StatsReply: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.ops != rhs.ops {return false}
     if lhs.dimension != rhs.dimension {return false}
     if lhs.metric != rhs.metric {return false}
+    if lhs.cpuSeconds != rhs.cpuSeconds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2238,125 +2252,165 @@ nonisolated extension Ann_V1_Reply: SwiftProtobuf.Message, SwiftProtobuf._Messag
   public static let protoMessageName: String = _protobuf_package + ".Reply"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}error\0\u{2}\u{8}results\0\u{1}batch\0\u{1}write\0\u{1}stats\0\u{1}health\0")
 
+  fileprivate class _StorageClass {
+    var _requestID: UInt64 = 0
+    var _error: Ann_V1_Error? = nil
+    var _result: Ann_V1_Reply.OneOf_Result?
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _requestID = source._requestID
+      _error = source._error
+      _result = source._result
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.requestID) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._error) }()
-      case 10: try {
-        var v: Ann_V1_Results?
-        var hadOneofValue = false
-        if let current = self.result {
-          hadOneofValue = true
-          if case .results(let m) = current {v = m}
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._requestID) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._error) }()
+        case 10: try {
+          var v: Ann_V1_Results?
+          var hadOneofValue = false
+          if let current = _storage._result {
+            hadOneofValue = true
+            if case .results(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._result = .results(v)
+          }
+        }()
+        case 11: try {
+          var v: Ann_V1_BatchReply?
+          var hadOneofValue = false
+          if let current = _storage._result {
+            hadOneofValue = true
+            if case .batch(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._result = .batch(v)
+          }
+        }()
+        case 12: try {
+          var v: Ann_V1_WriteReply?
+          var hadOneofValue = false
+          if let current = _storage._result {
+            hadOneofValue = true
+            if case .write(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._result = .write(v)
+          }
+        }()
+        case 13: try {
+          var v: Ann_V1_StatsReply?
+          var hadOneofValue = false
+          if let current = _storage._result {
+            hadOneofValue = true
+            if case .stats(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._result = .stats(v)
+          }
+        }()
+        case 14: try {
+          var v: Ann_V1_HealthReply?
+          var hadOneofValue = false
+          if let current = _storage._result {
+            hadOneofValue = true
+            if case .health(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._result = .health(v)
+          }
+        }()
+        default: break
         }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.result = .results(v)
-        }
-      }()
-      case 11: try {
-        var v: Ann_V1_BatchReply?
-        var hadOneofValue = false
-        if let current = self.result {
-          hadOneofValue = true
-          if case .batch(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.result = .batch(v)
-        }
-      }()
-      case 12: try {
-        var v: Ann_V1_WriteReply?
-        var hadOneofValue = false
-        if let current = self.result {
-          hadOneofValue = true
-          if case .write(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.result = .write(v)
-        }
-      }()
-      case 13: try {
-        var v: Ann_V1_StatsReply?
-        var hadOneofValue = false
-        if let current = self.result {
-          hadOneofValue = true
-          if case .stats(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.result = .stats(v)
-        }
-      }()
-      case 14: try {
-        var v: Ann_V1_HealthReply?
-        var hadOneofValue = false
-        if let current = self.result {
-          hadOneofValue = true
-          if case .health(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.result = .health(v)
-        }
-      }()
-      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.requestID != 0 {
-      try visitor.visitSingularUInt64Field(value: self.requestID, fieldNumber: 1)
-    }
-    try { if let v = self._error {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    switch self.result {
-    case .results?: try {
-      guard case .results(let v)? = self.result else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
-    }()
-    case .batch?: try {
-      guard case .batch(let v)? = self.result else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
-    }()
-    case .write?: try {
-      guard case .write(let v)? = self.result else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
-    }()
-    case .stats?: try {
-      guard case .stats(let v)? = self.result else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
-    }()
-    case .health?: try {
-      guard case .health(let v)? = self.result else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
-    }()
-    case nil: break
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._requestID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._requestID, fieldNumber: 1)
+      }
+      try { if let v = _storage._error {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      switch _storage._result {
+      case .results?: try {
+        guard case .results(let v)? = _storage._result else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      }()
+      case .batch?: try {
+        guard case .batch(let v)? = _storage._result else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      }()
+      case .write?: try {
+        guard case .write(let v)? = _storage._result else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+      }()
+      case .stats?: try {
+        guard case .stats(let v)? = _storage._result else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      }()
+      case .health?: try {
+        guard case .health(let v)? = _storage._result else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      }()
+      case nil: break
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ann_V1_Reply, rhs: Ann_V1_Reply) -> Bool {
-    if lhs.requestID != rhs.requestID {return false}
-    if lhs._error != rhs._error {return false}
-    if lhs.result != rhs.result {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._requestID != rhs_storage._requestID {return false}
+        if _storage._error != rhs_storage._error {return false}
+        if _storage._result != rhs_storage._result {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

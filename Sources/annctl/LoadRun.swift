@@ -18,10 +18,14 @@ struct LoadRun {
         var latencies: [Double]  // seconds, sorted
         var errors: [String: Int]
         var transportErrors: Int
+        /// CPU seconds the answering side used in the measured window: the server's (from its
+        /// `stats`), or this process's when in-process; nil when unknown (a peer without stats).
+        var cpuSeconds: Double?
 
         var requests: Int { latencies.count }
         var errorCount: Int { errors.values.reduce(0, +) + transportErrors }
         var qps: Double { Double(requests) / seconds }
+        var cpuMicrosPerRequest: Double? { cpuSeconds.map { requests > 0 ? $0 / Double(requests) * 1e6 : 0 } }
 
         func quantile(_ q: Double) -> Double {
             guard !latencies.isEmpty else { return 0 }
@@ -35,6 +39,7 @@ struct LoadRun {
             s += String(format: "  latency ms  p50 %.3f  p95 %.3f  p99 %.3f  p99.9 %.3f  max %.3f",
                         quantile(0.5) * 1e3, quantile(0.95) * 1e3, quantile(0.99) * 1e3, quantile(0.999) * 1e3,
                         (latencies.last ?? 0) * 1e3)
+            if let cpu = cpuMicrosPerRequest { s += String(format: "  cpu/request %.0f us", cpu) }
             if errorCount > 0 {
                 let list = errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
                 s += "\n  errors: " + (list + (transportErrors > 0 ? ["transport \(transportErrors)"] : [])).joined(separator: ", ")
@@ -49,6 +54,7 @@ struct LoadRun {
                 + String(format: "\"p50_ms\":%.4f,\"p95_ms\":%.4f,\"p99_ms\":%.4f,\"p999_ms\":%.4f,\"max_ms\":%.4f,",
                          quantile(0.5) * 1e3, quantile(0.95) * 1e3, quantile(0.99) * 1e3, quantile(0.999) * 1e3,
                          (latencies.last ?? 0) * 1e3)
+                + "\"cpu_us_per_request\":" + (cpuMicrosPerRequest.map { String(format: "%.1f", $0) } ?? "null") + ","
                 + "\"errors\":\(errorCount),\"errors_by_code\":{\(errs)},\"transport_errors\":\(transportErrors)}"
         }
     }
@@ -80,9 +86,12 @@ struct LoadRun {
             thread.stackSize = 1 << 20
             thread.start()
         }
+        let cpuStart = sleepUntil(measureFrom).flatMap { _ in cpuSeconds() }
+        let cpuEnd = sleepUntil(stopAt).flatMap { _ in cpuSeconds() }
         group.wait()
         if let failure = lanes.compactMap(\.failure).first { throw failure }
         var result = Result(level: level, seconds: duration, latencies: [], errors: [:], transportErrors: 0)
+        if let cpuStart, let cpuEnd { result.cpuSeconds = cpuEnd - cpuStart }
         for lane in lanes {
             result.latencies += lane.latencies
             result.errors.merge(lane.errors, uniquingKeysWith: +)
@@ -90,6 +99,23 @@ struct LoadRun {
         }
         result.latencies.sort()
         return result
+    }
+
+    /// Sleeps until `deadline` (`DispatchTime` nanoseconds); returns () for chaining.
+    private func sleepUntil(_ deadline: UInt64) -> Void? {
+        let now = DispatchTime.now().uptimeNanoseconds
+        if deadline > now { Thread.sleep(forTimeInterval: Double(deadline - now) * 1e-9) }
+        return ()
+    }
+
+    /// CPU seconds of the answering side: the server's `stats`, or this process in-process.
+    private func cpuSeconds() -> Double? {
+        guard let server else { return ProcessCPU.seconds() }
+        var request = Ann_V1_Request()
+        request.stats = Ann_V1_StatsRequest()
+        guard let client = try? ServerClient(url: server, timeout: .seconds(2)),
+              let reply = try? client.call(request), !reply.isFailure, reply.stats.cpuSeconds > 0 else { return nil }
+        return reply.stats.cpuSeconds
     }
 
     /// One connection's closed loop.

@@ -46,6 +46,7 @@ final class MetricsTests: XCTestCase {
         var stats = Ann_V1_StatsReply()
         stats.index = #"flat "x""#
         stats.items = 10
+        stats.cpuSeconds = 1.5
         var op = Ann_V1_OpStats()
         op.op = "search"
         op.status = "ok"
@@ -68,5 +69,6 @@ final class MetricsTests: XCTestCase {
         XCTAssertTrue(text.contains(#"ann_request_duration_seconds_count{op="search",status="ok"} 3"#), text)
         XCTAssertTrue(text.contains(#"ann_request_latency_p99_seconds{op="search",status="ok"} 0.0015"#), text)
         XCTAssertTrue(text.contains("ann_items 10\n"))
+        XCTAssertTrue(text.contains("# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total 1.5\n"), text)
     }
 }

@@ -141,6 +141,8 @@ final class ProtocolTests: XCTestCase {
         XCTAssertEqual(stats.itemVectors, 600)
         XCTAssertEqual(stats.generation, 1)
         XCTAssertEqual(stats.metric, "ip")
+        XCTAssertGreaterThan(stats.cpuSeconds, 0)
+        XCTAssertLessThanOrEqual(stats.cpuSeconds, ProcessCPU.seconds(), "the test process is the server's")
         let ok = stats.ops.first { $0.op == "search" && $0.status == "ok" }
         XCTAssertEqual(ok?.count, 3)
         XCTAssertEqual(stats.ops.first { $0.op == "search" && $0.status == "DIMENSION_MISMATCH" }?.count, 1)

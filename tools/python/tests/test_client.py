@@ -2,7 +2,9 @@
 
 import json
 import os
+import signal
 import threading
+import time
 
 import numpy as np
 import pynng
@@ -187,3 +189,35 @@ def test_not_ready_on_an_empty_store(workdir):
             assert [h.id for h in c.search([0.9, 0.1], k=2)] == [2, 1]
     finally:
         assert empty.stop() == 0, empty.log()
+
+
+def test_sighup_reloads_without_failing_requests(server, items):
+    ids, vectors = items
+    before = Client(server.url).stats().generation
+    stop = threading.Event()
+    outcomes = []
+
+    def hammer():
+        with Client(server.url, timeout=5.0) as c:
+            while not stop.is_set():
+                try:
+                    outcomes.append(len(c.search(vectors[1], k=3)))
+                except Exception as e:  # noqa: BLE001 - reported below
+                    outcomes.append(repr(e))
+
+    thread = threading.Thread(target=hammer)
+    thread.start()
+    try:
+        time.sleep(0.1)
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        with Client(server.url) as c:
+            while c.stats().generation == before and time.time() < deadline:
+                time.sleep(0.05)
+            assert c.stats().generation == before + 1
+        time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert outcomes and all(o == 3 for o in outcomes), outcomes[:5]
+    assert "reloaded (reload requested): generation" in server.log()
