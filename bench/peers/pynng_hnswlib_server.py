@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The peer of the server benchmark: a hand-written Python pynng REP server wrapping hnswlib.
 
-It answers ann.v1 `search` (and `health`) requests, binary protobuf, so that `annctl load`
+It answers ann.v1 `search` (and `health`, and `stats` with its CPU time) requests, binary protobuf, so that `annctl load`
 drives it exactly as it drives `annctl serve`. Worker threads each own an NNG context
 (hnswlib releases the GIL during a query). The index is built once from the .npy file
 (inner product, M=16, ef_construction=200) and cached next to it; at start the recall@10 at
@@ -88,6 +88,10 @@ def serve(index, url, threads, dimension):
                 elif op == "health":
                     reply.health.status = "serving"
                     reply.health.dimension = dimension
+                elif op == "stats":
+                    # CPU time of this process, so the load generator reports CPU per request.
+                    reply.stats.cpu_seconds = time.process_time()
+                    reply.stats.dimension = dimension
                 else:
                     raise ValueError(f"op {op} not served by the peer")
             except Exception as e:  # noqa: BLE001 - every request gets an answer
