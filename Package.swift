@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["Store"], swiftSettings: v5),
         .target(name: "VectorIndex", dependencies: ["Store", "LMDB", "VectorMath"], swiftSettings: hot),
         .target(name: "Ranking", dependencies: ["Store", "VectorIndex", "VectorMath"], swiftSettings: v5),
-        .target(name: "Wire", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")], swiftSettings: v5),
+        .target(name: "Wire", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["ann_v1.proto"], swiftSettings: v5),
         .target(
             name: "Server",
             dependencies: ["NNG", "Wire", "Ranking", "VectorIndex", "Store", "VectorMath",

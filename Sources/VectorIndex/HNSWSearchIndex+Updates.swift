@@ -1,6 +1,10 @@
 import Store
 
 extension HNSWSearchIndex {
+    public func applyWrites(upserted: [UInt32], deleted: [UInt32], in writer: StoreWriter) throws {
+        try apply(upserted: upserted, deleted: deleted, in: writer)
+    }
+
     /// Online changes inside one store write: after `writer.upsertVectors` (new rows or new
     /// vectors for old rows) and `writer.removeVector`, call this with the rows touched; it
     /// links new rows, relinks changed ones, tombstones and repairs deleted ones, and saves

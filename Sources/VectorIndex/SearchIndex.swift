@@ -11,6 +11,14 @@ public protocol SearchIndex: AnyObject, Sendable {
     var summary: String { get }
     /// Scratch for one worker thread: not thread-safe, reused across queries.
     func makeRetriever() -> any Retriever
+
+    /// Brings the index up to date with item vectors that a write transaction set (`upserted`)
+    /// or removed (`deleted`), in that same transaction. Exact search needs nothing.
+    func applyWrites(upserted: [UInt32], deleted: [UInt32], in writer: StoreWriter) throws
+}
+
+extension SearchIndex {
+    public func applyWrites(upserted: [UInt32], deleted: [UInt32], in writer: StoreWriter) throws {}
 }
 
 /// Per-worker search over one `SearchIndex`. Results are item rows with scores by the metric's

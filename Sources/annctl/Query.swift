@@ -16,7 +16,8 @@ struct Query: ParsableCommand {
         {"query": i, "ids": [...], "scores": [...]}.
         """)
 
-    @OptionGroup var store: StoreOptions
+    @Option(help: "Store directory (one LMDB environment); or use --server.") var db: String?
+    @Option(help: "Ask a running server (annctl serve) instead of opening --db, e.g. tcp://127.0.0.1:7400.") var server: String?
     @Option(help: "Results per query (1...100000).") var k: Int = 10
     @Flag(help: "Exact search (brute force by BLAS), whatever index is built.") var exact = false
     @Option(help: "Index to use: flat, hnsw or ivf (default: the best one built).") var index: String?
@@ -38,6 +39,7 @@ struct Query: ParsableCommand {
         if vectors.isEmpty && items.isEmpty && users.isEmpty && queries == nil {
             throw ValidationError("nothing to query: give --vector, --item, --user or --queries")
         }
+        if (db == nil) == (server == nil) { throw ValidationError("give either --db DIR or --server URL") }
         guard (1...FlatIndex.maxK).contains(k) else { throw ValidationError("--k \(k): expected 1...\(FlatIndex.maxK)") }
         if let index, IndexKind(rawValue: index) == nil { throw ValidationError("--index '\(index)': expected flat, hnsw or ivf") }
         if let ef, ef < 1 { throw ValidationError("--ef \(ef): expected at least 1") }
@@ -53,8 +55,10 @@ struct Query: ParsableCommand {
     }
 
     func run() throws {
-        let embeddingStore = try EmbeddingStore(path: store.db, readOnly: true)
-        guard let meta = try embeddingStore.meta() else { throw StoreError.notInitialized(path: store.db) }
+        if let server { return try runRemote(server) }
+        let db = self.db!
+        let embeddingStore = try EmbeddingStore(path: db, readOnly: true)
+        guard let meta = try embeddingStore.meta() else { throw StoreError.notInitialized(path: db) }
         let searchIndex = try IndexCatalog.open(embeddingStore, kind: exact ? .flat : index.flatMap(IndexKind.init(rawValue:)))
         let retriever = searchIndex.makeRetriever()
         let parameters = SearchParameters(k: k, ef: ef, nprobe: nprobe)
@@ -173,14 +177,14 @@ struct Query: ParsableCommand {
         }
     }
 
-    private func parseID(_ text: String, _ option: String) throws -> ExternalID {
+    func parseID(_ text: String, _ option: String) throws -> ExternalID {
         switch ExternalID.parse(text) {
         case .success(let id): return id
         case .failure(let why): throw ValidationError("\(option) '\(text)': \(why)")
         }
     }
 
-    private func parseVector(_ text: String, dimension: Int) throws -> [Float] {
+    func parseVector(_ text: String, dimension: Int) throws -> [Float] {
         let parts = text.split(whereSeparator: { $0 == "," || $0 == " " })
         var v: [Float] = []
         for (i, p) in parts.enumerated() {
@@ -191,7 +195,7 @@ struct Query: ParsableCommand {
         return v
     }
 
-    private func readQueries(_ path: String, dimension: Int) throws -> ([Float], Int) {
+    func readQueries(_ path: String, dimension: Int) throws -> ([Float], Int) {
         var reader = try openVectorReader(path: path, expectedDimension: dimension)
         var batch = VectorBatch()
         var data: [Float] = []

@@ -1,0 +1,37 @@
+import Store
+import VectorIndex
+import Wire
+
+/// Turns a request's `Filter` (and the rows a target leaves out) into a `SearchFilter`.
+enum FilterResolver {
+    static let defaultCategoryColumn = "category"
+
+    static func resolve(_ filter: Ann_V1_Filter?, excluding: Set<UInt32>, reader: StoreReader,
+                        categories: CategoryBitmaps, limits: ServerLimits) throws -> SearchFilter? {
+        var result = SearchFilter()
+        var excluded = RowBitmap(excluding)
+        if let filter {
+            try limits.check("filter ids", filter.excludeItems.count + filter.onlyItems.count, max: limits.maxWriteRecords)
+            for (i, id) in filter.excludeItems.enumerated() {
+                // An unknown id to leave out cannot be returned anyway.
+                if let row = try reader.row(of: try IDConversion.external(id, "filter.excludeItems[\(i)]"), .item) {
+                    excluded.insert(row)
+                }
+            }
+            if !filter.onlyItems.isEmpty {
+                var allowed = RowBitmap()
+                for (i, id) in filter.onlyItems.enumerated() {
+                    allowed.insert(try IDConversion.row(id, .item, reader: reader, field: "filter.onlyItems[\(i)]"))
+                }
+                result.allowed = allowed
+            }
+            if !filter.categories.isEmpty {
+                let column = filter.categoryColumn.isEmpty ? defaultCategoryColumn : filter.categoryColumn
+                let rows = try categories.rows(column: column, labels: filter.categories, reader: reader)
+                if result.allowed != nil { result.allowed!.formIntersection(rows) } else { result.allowed = rows }
+            }
+        }
+        if excluded.count > 0 { result.excluded = excluded }
+        return result.isEmpty ? nil : result
+    }
+}

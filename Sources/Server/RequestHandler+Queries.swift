@@ -1,0 +1,167 @@
+import Store
+import VectorIndex
+import VectorMath
+import Wire
+
+/// search, recommend and similar: retrieval through the worker's `Retriever`, then (for
+/// recommend and similar) the ranking stage.
+extension RequestHandler {
+    /// What a query needs from the worker: the snapshot and the current index's scratch.
+    struct QueryContext {
+        let reader: StoreReader
+        let generation: ServingGeneration
+        let meta: StoreMeta
+        let retriever: any Retriever
+        let session: any RecommendSession
+    }
+
+    func context(_ scratch: WorkerScratch) throws -> QueryContext {
+        let reader = try scratch.prepare()
+        let g = scratch.generation!
+        guard let meta = g.meta, let retriever = scratch.retriever, let session = scratch.session else {
+            throw ServerError.notReady("the store holds no data yet (import or upsert vectors)")
+        }
+        return QueryContext(reader: reader, generation: g, meta: meta, retriever: retriever, session: session)
+    }
+
+    func search(_ r: Ann_V1_SearchRequest, scratch: WorkerScratch) throws -> Ann_V1_Results {
+        let k = try resultCount(r.k)
+        let parameters = try searchParameters(k: k, ef: r.ef, nprobe: r.nprobe)
+        let q = try context(scratch)
+        try checkVector(r.vector, dimension: q.meta.dimension, field: "search.vector")
+        let filter = try FilterResolver.resolve(r.hasFilter ? r.filter : nil, excluding: [], reader: q.reader,
+                                                categories: q.generation.categories, limits: limits)
+        let found = try r.vector.withUnsafeBufferPointer {
+            try q.retriever.search(q.reader, query: $0, parameters: parameters, filter: filter)
+        }
+        return try results(found.map { RankedItem(row: $0.id, score: q.meta.metric.displayScore($0.score)) },
+                           features: r.features, reader: q.reader)
+    }
+
+    func recommend(_ r: Ann_V1_RecommendRequest, scratch: WorkerScratch) throws -> Ann_V1_Results {
+        let k = try resultCount(r.k)
+        let candidates = try candidateCount(r.candidates, k: k)
+        let parameters = try searchParameters(k: candidates, ef: r.ef, nprobe: r.nprobe)
+        let mmr = try mmrLambda(r.hasMmr ? r.mmr : nil)
+        let q = try context(scratch)
+        let subject: RankingQuery.Subject
+        let vector: [Float]
+        var excluded: Set<UInt32> = []
+        switch (r.hasUser, r.vector.isEmpty) {
+        case (true, false):
+            throw ServerError.badRequest("recommend: give user or vector, not both")
+        case (false, true):
+            throw ServerError.badRequest("recommend: give user (an id) or vector")
+        case (true, true):
+            let id = try IDConversion.external(r.user, "recommend.user")
+            guard let row = try q.reader.row(of: id, .user) else { throw ServerError.unknownID(.user, id.description) }
+            guard let v = try q.reader.vector(ofRow: row, .user) else { throw ServerError.noVector(.user, id.description) }
+            subject = .user(row: row, id: id)
+            vector = v
+            if !r.includeSeen { excluded = Set(try q.reader.withHistory(ofUser: row) { $0.items }) }
+        case (false, false):
+            try checkVector(r.vector, dimension: q.meta.dimension, field: "recommend.vector")
+            subject = .vector
+            vector = r.vector
+        }
+        let query = RankingQuery(subject: subject, vector: vector, k: k, context: r.context, mmrLambda: mmr,
+                                 explain: r.explain, metric: q.meta.metric)
+        return try retrieveAndRank(query, parameters: parameters, filter: r.hasFilter ? r.filter : nil,
+                                   excluding: excluded, features: r.features, q)
+    }
+
+    func similar(_ r: Ann_V1_SimilarRequest, scratch: WorkerScratch) throws -> Ann_V1_Results {
+        let k = try resultCount(r.k)
+        let candidates = try candidateCount(r.candidates, k: k)
+        let parameters = try searchParameters(k: candidates, ef: r.ef, nprobe: r.nprobe)
+        let mmr = try mmrLambda(r.hasMmr ? r.mmr : nil)
+        guard r.hasItem else { throw ServerError.badRequest("similar: item missing") }
+        let q = try context(scratch)
+        let id = try IDConversion.external(r.item, "similar.item")
+        guard let row = try q.reader.row(of: id, .item) else { throw ServerError.unknownID(.item, id.description) }
+        guard let vector = try q.reader.vector(ofRow: row, .item) else { throw ServerError.noVector(.item, id.description) }
+        let query = RankingQuery(subject: .item(row: row, id: id), vector: vector, k: k, context: r.context,
+                                 mmrLambda: mmr, explain: r.explain, metric: q.meta.metric)
+        return try retrieveAndRank(query, parameters: parameters, filter: r.hasFilter ? r.filter : nil,
+                                   excluding: [row], features: r.features, q)
+    }
+
+    private func retrieveAndRank(_ query: RankingQuery, parameters: SearchParameters, filter: Ann_V1_Filter?,
+                                 excluding: Set<UInt32>, features: [String], _ q: QueryContext) throws -> Ann_V1_Results {
+        let searchFilter = try FilterResolver.resolve(filter, excluding: excluding, reader: q.reader,
+                                                      categories: q.generation.categories, limits: limits)
+        let found = try q.retriever.search(q.reader, query: query.vector, parameters: parameters, filter: searchFilter)
+        let ranked = try q.session.rank(query, candidates: found, reader: q.reader)
+        return try results(ranked.prefix(query.k), features: features, reader: q.reader)
+    }
+
+    // MARK: checks
+
+    func resultCount(_ k: UInt32) throws -> Int {
+        let k = k == 0 ? limits.defaultK : Int(k)
+        try limits.check("k", k, max: limits.maxK)
+        return k
+    }
+
+    func candidateCount(_ n: UInt32, k: Int) throws -> Int {
+        let n = n == 0 ? max(k, limits.defaultCandidates) : Int(n)
+        try limits.check("candidates", n, max: limits.maxCandidates)
+        guard n >= k else { throw ServerError.badRequest("candidates (\(n)) is smaller than k (\(k))") }
+        return n
+    }
+
+    func searchParameters(k: Int, ef: UInt32, nprobe: UInt32) throws -> SearchParameters {
+        try limits.check("ef", Int(ef), max: limits.maxEf)
+        try limits.check("nprobe", Int(nprobe), max: limits.maxNprobe)
+        return SearchParameters(k: k, ef: ef == 0 ? nil : Int(ef), nprobe: nprobe == 0 ? nil : Int(nprobe))
+    }
+
+    func mmrLambda(_ mmr: Ann_V1_Mmr?) throws -> Float? {
+        guard let mmr else { return nil }
+        guard mmr.lambda >= 0 && mmr.lambda <= 1 else {
+            throw ServerError.badRequest("mmr.lambda \(mmr.lambda): expected 0...1")
+        }
+        return mmr.lambda
+    }
+
+    func checkVector(_ v: [Float], dimension: Int, field: String) throws {
+        guard !v.isEmpty else { throw ServerError.badRequest("\(field) is empty") }
+        try limits.check("\(field) length", v.count, max: limits.maxDimension)
+        guard v.count == dimension else { throw ServerError.dimensionMismatch(expected: dimension, got: v.count) }
+        if let i = v.firstIndex(where: { !$0.isFinite }) {
+            throw ServerError.badRequest("\(field)[\(i)] is \(v[i]): components must be finite")
+        }
+    }
+
+    func results<C: Collection>(_ ranked: C, features: [String], reader: StoreReader) throws -> Ann_V1_Results
+    where C.Element == RankedItem {
+        try limits.check("feature columns asked", features.count, max: 256)
+        var out = Ann_V1_Results()
+        out.hits.reserveCapacity(ranked.count)
+        for item in ranked {
+            var hit = Ann_V1_Hit()
+            hit.id = IDConversion.wire(try reader.externalID(ofRow: item.row, .item))
+            hit.score = item.score
+            if let reason = item.reason { hit.reason = reason }
+            if !features.isEmpty {
+                let stored = try reader.features(row: item.row, .item)
+                for name in features {
+                    if let value = stored[name] { hit.features[name] = Self.wire(value) }
+                }
+            }
+            out.hits.append(hit)
+        }
+        return out
+    }
+
+    static func wire(_ value: FeatureValue) -> Ann_V1_Feature {
+        var f = Ann_V1_Feature()
+        switch value {
+        case .categorical(let label): f.label = label
+        case .multiCategorical(let labels): f.labels.values = labels
+        case .numeric(let x): f.number = x
+        case .timestamp(let t): f.time = t
+        }
+        return f
+    }
+}

@@ -1,1 +1,0 @@
-// Module Server: see DESIGN.md.

@@ -1,0 +1,168 @@
+import Foundation
+import Store
+import VectorMath
+import Wire
+
+/// The one writer: upsert and delete, each in one LMDB write transaction, one at a time.
+/// After a commit it bumps the epoch (workers renew their snapshots before their next
+/// request, so a query answered after the write's reply sees it) and opens the index when the
+/// write brought the first vectors.
+final class WriteExecutor: @unchecked Sendable {
+    private let lock = NSLock()
+    unowned let core: ServingCore
+    var limits: ServerLimits { core.configuration.limits }
+
+    init(core: ServingCore) {
+        self.core = core
+    }
+
+    func upsert(_ r: Ann_V1_UpsertRequest) throws -> Ann_V1_WriteReply {
+        let records = r.items.count + r.users.count + r.histories.reduce(0) { $0 + max(1, $1.interactions.count) }
+        guard records > 0 else { throw ServerError.badRequest("upsert holds no items, users or histories") }
+        try limits.check("records in one upsert", records, max: limits.maxWriteRecords)
+        var metric: Metric?
+        if !r.metric.isEmpty {
+            guard let m = Metric(rawValue: r.metric) else { throw ServerError.badRequest("upsert.metric '\(r.metric)': expected ip, cosine or l2") }
+            metric = m
+        }
+        let items = try r.items.enumerated().map { try PreparedRecord($1, field: "upsert.items[\($0)]", limits: limits) }
+        let users = try r.users.enumerated().map { try PreparedRecord($1, field: "upsert.users[\($0)]", limits: limits) }
+        let histories = try r.histories.enumerated().map { i, h -> (ExternalID, [(ExternalID, Int64)]) in
+            let user = try IDConversion.external(h.user, "upsert.histories[\(i)].user")
+            let entries = try h.interactions.enumerated().map { j, e in
+                (try IDConversion.external(e.item, "upsert.histories[\(i)].interactions[\(j)].item"),
+                 e.hasTime ? e.time : HistoryEntry.unknownTime)
+            }
+            return (user, entries)
+        }
+        let sequence = try commit { w, changes in
+            try Self.initialize(w, metric: metric, firstDimension: (items + users).first { !$0.vector.isEmpty }?.vector.count)
+            for record in items {
+                let row = try record.apply(w, .item)
+                if !record.vector.isEmpty { changes.upserted.append(row) }
+            }
+            for record in users { try record.apply(w, .user) }
+            let reader = w.store.reader(on: w.transaction)
+            for (user, entries) in histories {
+                let row = try w.resolve(user, .user).row
+                let resolved = try entries.map { item, time -> HistoryEntry in
+                    guard let itemRow = try reader.row(of: item, .item) else { throw ServerError.unknownID(.item, item.description) }
+                    return HistoryEntry(item: itemRow, timestamp: time)
+                }
+                try w.appendHistory(user: row, entries: resolved)
+            }
+        }
+        var reply = Ann_V1_WriteReply()
+        reply.writeSequence = sequence
+        reply.items = UInt32(items.count)
+        reply.users = UInt32(users.count)
+        reply.histories = UInt32(histories.count)
+        return reply
+    }
+
+    func delete(_ r: Ann_V1_DeleteRequest) throws -> Ann_V1_WriteReply {
+        let total = r.items.count + r.users.count
+        guard total > 0 else { throw ServerError.badRequest("delete names no items or users") }
+        try limits.check("ids in one delete", total, max: limits.maxWriteRecords)
+        let items = try r.items.enumerated().map { try IDConversion.external($1, "delete.items[\($0)]") }
+        let users = try r.users.enumerated().map { try IDConversion.external($1, "delete.users[\($0)]") }
+        let sequence = try commit { w, changes in
+            let reader = w.store.reader(on: w.transaction)
+            for (entity, ids) in [(Entity.item, items), (.user, users)] {
+                for id in ids {
+                    guard let row = try reader.row(of: id, entity) else { throw ServerError.unknownID(entity, id.description) }
+                    try w.removeVector(row: row, entity)
+                    if entity == .item { changes.deleted.append(row) }
+                }
+            }
+        }
+        var reply = Ann_V1_WriteReply()
+        reply.writeSequence = sequence
+        reply.items = UInt32(items.count)
+        reply.users = UInt32(users.count)
+        return reply
+    }
+
+    /// Runs `body` in one write transaction of the current store; returns the new write sequence.
+    /// Item rows whose vectors a write set or removed: the served index applies them in the
+    /// same transaction, so it never lags the store.
+    struct IndexChanges {
+        var upserted: [UInt32] = []
+        var deleted: [UInt32] = []
+    }
+
+    private func commit(_ body: (StoreWriter, inout IndexChanges) throws -> Void) throws -> UInt64 {
+        lock.lock()
+        defer { lock.unlock() }
+        let g = core.box.generation
+        let sequence = try g.store.write { w -> UInt64 in
+            var changes = IndexChanges()
+            try body(w, &changes)
+            if let index = g.index, !changes.upserted.isEmpty || !changes.deleted.isEmpty {
+                try index.applyWrites(upserted: changes.upserted, deleted: changes.deleted, in: w)
+            }
+            return w.counts.writeSequence + 1
+        }
+        core.box.bumpEpoch()
+        if g.index == nil { try core.reload(reason: "first vectors written") }
+        return sequence
+    }
+
+    private static func initialize(_ w: StoreWriter, metric: Metric?, firstDimension: Int?) throws {
+        if let meta = w.meta {
+            if let metric { try w.initialize(dimension: meta.dimension, metric: metric) }
+            return
+        }
+        guard let dimension = firstDimension else {
+            throw ServerError.notReady("the store holds no data yet: the first upsert must carry vectors")
+        }
+        try w.initialize(dimension: dimension, metric: metric ?? .innerProduct)
+    }
+}
+
+/// One upsert record, checked before the transaction starts.
+struct PreparedRecord {
+    let id: ExternalID
+    let vector: [Float]
+    let features: [(name: String, value: FeatureValue)]
+    let field: String
+
+    init(_ record: Ann_V1_Record, field: String, limits: ServerLimits) throws {
+        self.field = field
+        id = try IDConversion.external(record.id, "\(field).id")
+        vector = record.vector
+        try limits.check("\(field).vector length", vector.count, max: limits.maxDimension)
+        if let i = vector.firstIndex(where: { !$0.isFinite }) {
+            throw ServerError.badRequest("\(field).vector[\(i)] is \(vector[i]): components must be finite")
+        }
+        features = try record.features.keys.sorted().map { name in
+            (name, try Self.feature(record.features[name]!, "\(field).features.\(name)"))
+        }
+    }
+
+    static func feature(_ f: Ann_V1_Feature, _ field: String) throws -> FeatureValue {
+        switch f.value {
+        case .label(let s): return .categorical(s)
+        case .labels(let l): return .multiCategorical(l.values)
+        case .number(let x):
+            guard x.isFinite else { throw ServerError.badRequest("\(field) is \(x): numbers must be finite") }
+            return .numeric(x)
+        case .time(let t): return .timestamp(t)
+        case nil: throw ServerError.badRequest("\(field) has no value (label, labels, number or time)")
+        }
+    }
+
+    @discardableResult
+    func apply(_ w: StoreWriter, _ entity: Entity) throws -> UInt32 {
+        let row: UInt32
+        if vector.isEmpty {
+            row = try w.resolve(id, entity).row
+        } else {
+            let dimension = try w.requireMeta().dimension
+            guard vector.count == dimension else { throw ServerError.dimensionMismatch(expected: dimension, got: vector.count) }
+            row = try vector.withUnsafeBufferPointer { try w.upsertVectors(entity, ids: [id], vectors: $0)[0] }
+        }
+        if !features.isEmpty { try w.setFeatures(row: row, entity, values: features) }
+        return row
+    }
+}

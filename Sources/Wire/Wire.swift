@@ -1,1 +1,0 @@
-// Module Wire: see DESIGN.md.

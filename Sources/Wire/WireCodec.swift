@@ -1,0 +1,84 @@
+import SwiftProtobuf
+
+/// The two encodings of an ann.v1 message.
+public enum WireEncoding: String, Sendable, CustomStringConvertible {
+    /// Protobuf binary: what clients send.
+    case binary
+    /// Protobuf's JSON mapping: for people with `nngcat`; chosen when the first byte is `{`.
+    case json
+
+    /// The encoding of a received message: JSON when its first byte is `{`. No binary
+    /// `Request` or `Reply` starts with 0x7b (field 15 with the deprecated group wire type).
+    @inlinable
+    public static func of(_ bytes: UnsafeRawBufferPointer) -> WireEncoding {
+        bytes.first == UInt8(ascii: "{") ? .json : .binary
+    }
+
+    public var description: String { rawValue }
+}
+
+/// Encodes and decodes ann.v1 messages in either encoding.
+public enum WireCodec {
+    /// Nesting allowed in a message (a batch holds requests; nothing deeper is useful).
+    public static let depthLimit = 16
+
+    /// Decodes a request and tells which encoding it came in (answer in the same).
+    public static func decodeRequest(_ bytes: UnsafeRawBufferPointer) throws -> (Ann_V1_Request, WireEncoding) {
+        let encoding = WireEncoding.of(bytes)
+        return (try decode(Ann_V1_Request.self, bytes, encoding: encoding), encoding)
+    }
+
+    /// Decodes a reply (clients), in the encoding its first byte announces.
+    public static func decodeReply(_ bytes: UnsafeRawBufferPointer) throws -> Ann_V1_Reply {
+        try decode(Ann_V1_Reply.self, bytes, encoding: WireEncoding.of(bytes))
+    }
+
+    /// Decodes `bytes` as a message of type `M` in `encoding`. Unknown JSON fields are errors
+    /// (a typo must not be ignored); unknown binary fields are kept (newer clients).
+    public static func decode<M: SwiftProtobuf.Message>(_ type: M.Type, _ bytes: UnsafeRawBufferPointer,
+                                                        encoding: WireEncoding) throws -> M {
+        guard bytes.count > 0 else { throw WireError.empty }
+        do {
+            switch encoding {
+            case .binary:
+                var options = BinaryDecodingOptions()
+                options.messageDepthLimit = depthLimit
+                return try M(serializedBytes: bytes.bytes, options: options)
+            case .json:
+                var options = JSONDecodingOptions()
+                options.messageDepthLimit = depthLimit
+                return try M(jsonUTF8Bytes: [UInt8](bytes), options: options)
+            }
+        } catch {
+            throw WireError.malformed(encoding: encoding, reason: WireError.reason(error))
+        }
+    }
+
+    /// The request id of a binary request without decoding the rest: the value of field 1
+    /// when it comes first (as every encoder writes it), else nil. Lets the server echo the id
+    /// of a message it will not read (over the size limit, truncated, malformed).
+    public static func peekRequestID(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
+        guard bytes.count >= 2, bytes[0] == 0x08 else { return nil }  // field 1, varint
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for i in 1..<min(bytes.count, 11) {
+            let b = bytes[i]
+            value |= UInt64(b & 0x7f) << shift
+            if b & 0x80 == 0 { return value }
+            shift += 7
+        }
+        return nil
+    }
+
+    /// The bytes of `message` in `encoding`.
+    public static func encode<M: SwiftProtobuf.Message>(_ message: M, as encoding: WireEncoding) throws -> [UInt8] {
+        do {
+            switch encoding {
+            case .binary: return try message.serializedBytes()
+            case .json: return try message.jsonUTF8Bytes()
+            }
+        } catch {
+            throw WireError.encodingFailed(reason: "\(error)")
+        }
+    }
+}

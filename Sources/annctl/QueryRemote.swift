@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Server
+import Store
+import Wire
+
+/// `annctl query --server URL`: the same targets, options and output as the in-process
+/// query, answered by a running server (--vector: search, --item: similar, --user:
+/// recommend; a --queries file goes as batches of searches).
+extension Query {
+    func runRemote(_ url: String) throws {
+        if exact || index != nil { throw ValidationError("--exact and --index choose the in-process index; the server serves its own (use --db)") }
+        let client = try ServerClient(url: url)
+        var probe = Ann_V1_Request()
+        probe.health = Ann_V1_HealthRequest()
+        let health = try checked(client.call(probe)).health
+        let dimension = Int(health.dimension)
+        let columns = show?.split(separator: ",").map(String.init) ?? []
+        if !json { print("index: \(health.index) (server \(url))") }
+
+        var requests: [(String, Ann_V1_Request)] = []
+        for text in vectors {
+            var search = Ann_V1_SearchRequest()
+            search.vector = try parseVector(text, dimension: dimension)
+            fill(&search.k, &search.ef, &search.nprobe)
+            search.features = columns
+            var r = Ann_V1_Request()
+            r.search = search
+            requests.append(("vector", r))
+        }
+        for text in items {
+            var similar = Ann_V1_SimilarRequest()
+            similar.item = IDConversionText.wire(try parseID(text, "--item"))
+            fill(&similar.k, &similar.ef, &similar.nprobe)
+            similar.features = columns
+            var r = Ann_V1_Request()
+            r.similar = similar
+            requests.append(("item \(text)", r))
+        }
+        for text in users {
+            var recommend = Ann_V1_RecommendRequest()
+            recommend.user = IDConversionText.wire(try parseID(text, "--user"))
+            recommend.includeSeen = includeSeen
+            fill(&recommend.k, &recommend.ef, &recommend.nprobe)
+            recommend.features = columns
+            var r = Ann_V1_Request()
+            r.recommend = recommend
+            requests.append(("user \(text)" + (includeSeen ? "" : " (seen items left out)"), r))
+        }
+        var number = 0
+        for (label, request) in requests {
+            let clock = Date()
+            let reply = try checked(client.call(request))
+            emitRemote(label: label, hits: reply.results.hits, seconds: Date().timeIntervalSince(clock), number: number, columns: columns)
+            number += 1
+        }
+        guard let queries else { return }
+        let (data, count) = try readQueries(queries, dimension: dimension)
+        let clock = Date()
+        var answers: [[Ann_V1_Hit]] = []
+        var start = 0
+        while start < count {
+            let n = min(256, count - start)
+            var batch = Ann_V1_BatchRequest()
+            for q in start ..< start + n {
+                var search = Ann_V1_SearchRequest()
+                search.vector = Array(data[q * dimension ..< (q + 1) * dimension])
+                fill(&search.k, &search.ef, &search.nprobe)
+                search.features = columns
+                var r = Ann_V1_Request()
+                r.search = search
+                batch.requests.append(r)
+            }
+            var r = Ann_V1_Request()
+            r.batch = batch
+            for sub in try checked(client.call(r)).batch.replies { answers.append(try checked(sub).results.hits) }
+            start += n
+        }
+        let seconds = Date().timeIntervalSince(clock)
+        for (i, hits) in answers.enumerated() {
+            emitRemote(label: "\(queries) #\(i)", hits: hits, seconds: seconds / Double(max(count, 1)), number: number, columns: columns)
+            number += 1
+        }
+        if !json {
+            print("\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, batches of 256 to \(url))")
+        }
+    }
+
+    private func fill(_ kField: inout UInt32, _ efField: inout UInt32, _ nprobeField: inout UInt32) {
+        kField = UInt32(clamping: k)
+        efField = UInt32(clamping: ef ?? 0)
+        nprobeField = UInt32(clamping: nprobe ?? 0)
+    }
+
+    private func checked(_ reply: Ann_V1_Reply) throws -> Ann_V1_Reply {
+        if reply.isFailure { throw RemoteError(reply.error) }
+        return reply
+    }
+
+    /// The in-process output format, from a reply's hits.
+    private func emitRemote(label: String, hits: [Ann_V1_Hit], seconds: Double, number: Int, columns: [String]) {
+        if json {
+            let idList = hits.map { IDConversionText.json($0.id) }.joined(separator: ",")
+            let scoreList = hits.map { Format.json($0.score) }.joined(separator: ",")
+            print("{\"query\":\(number),\"ids\":[\(idList)],\"scores\":[\(scoreList)]}")
+            return
+        }
+        print("\(label): \(hits.count) results in \(Format.milliseconds(seconds))")
+        for (rank, hit) in hits.enumerated() {
+            var line = String(format: "  %3d  ", rank + 1) + Format.pad(hit.id.text, 16) + String(format: " %10.6f", hit.score)
+            for name in columns {
+                line += "  \(name)=" + (hit.features[name].flatMap(IDConversionText.feature).map(Format.feature) ?? "-")
+            }
+            print(line)
+        }
+    }
+}
+
+/// Store types <-> ann.v1 messages, for the command line.
+enum IDConversionText {
+    static func wire(_ id: ExternalID) -> Ann_V1_Id {
+        switch id {
+        case .number(let n): return .number(n)
+        case .string(let s): return .string(s)
+        }
+    }
+
+    static func json(_ id: Ann_V1_Id) -> String {
+        switch id.kind {
+        case .num(let n): return String(n)
+        case .str(let s): return Format.jsonString(s)
+        case nil: return "null"
+        }
+    }
+
+    static func feature(_ f: Ann_V1_Feature) -> FeatureValue? {
+        switch f.value {
+        case .label(let s): return .categorical(s)
+        case .labels(let l): return .multiCategorical(l.values)
+        case .number(let x): return .numeric(x)
+        case .time(let t): return .timestamp(t)
+        case nil: return nil
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import Server
+import VectorIndex
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a store over NNG request-reply (protocol ann.v1, binary protobuf or JSON).",
+        discussion: """
+        Listens on every --listen URL (tcp://host:port, ipc:///path; port 0 picks a free port, \
+        printed in the startup line). Requests: search, recommend, similar, batch, upsert, delete, \
+        stats, health (docs/PROTOCOL.md). Signals: SIGHUP reopens the index (a new directory if \
+        --db is a symlink that now leads elsewhere) without failing requests in flight; SIGINT and \
+        SIGTERM stop receiving, finish the requests in flight and exit.
+        """)
+
+    @OptionGroup var store: StoreOptions
+    @Option(name: .customLong("listen"), help: "URL to listen on (repeatable). Default: tcp://127.0.0.1:7400.")
+    var listen: [String] = []
+    @Option(help: "Worker threads answering queries (default: the number of cores).") var workers: Int?
+    @Option(help: "Requests held in flight at once (NNG contexts).") var contexts: Int = 64
+    @Option(help: "Index to serve: flat, hnsw or ivf (default: the best one built).") var index: String?
+    @Flag(help: "Create an empty store if --db holds none (queries answer NOT_READY until an upsert brings vectors).")
+    var create = false
+    @Flag(name: .customLong("read-only"), help: "Refuse upsert and delete.") var readOnly = false
+    @Option(name: .customLong("max-message-bytes"), help: "Largest request accepted, in bytes.") var maxMessageBytes: Int = 16 << 20
+    @Option(name: .customLong("max-k"), help: "Largest k.") var maxK: Int = 1000
+    @Option(name: .customLong("max-candidates"), help: "Largest candidate count for ranking.") var maxCandidates: Int = 10_000
+    @Option(name: .customLong("max-batch"), help: "Most requests in one batch.") var maxBatch: Int = 256
+    @Option(name: .customLong("max-dimension"), help: "Longest request vector.") var maxDimension: Int = 4096
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
+
+    func validate() throws {
+        if let index, IndexKind(rawValue: index) == nil { throw ValidationError("--index '\(index)': expected flat, hnsw or ivf") }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level '\(logLevel)': expected trace ... critical") }
+        if let workers, workers < 1 { throw ValidationError("--workers \(workers): expected at least 1") }
+        guard contexts >= 1 else { throw ValidationError("--contexts \(contexts): expected at least 1") }
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var configuration = ServerConfiguration(storePath: store.db)
+        if !listen.isEmpty { configuration.listen = listen }
+        if let workers { configuration.workers = workers }
+        configuration.contexts = contexts
+        configuration.indexKind = index.flatMap(IndexKind.init(rawValue:))
+        configuration.createStore = create
+        configuration.readOnly = readOnly
+        configuration.limits.maxMessageBytes = maxMessageBytes
+        configuration.limits.maxK = maxK
+        configuration.limits.maxCandidates = maxCandidates
+        configuration.limits.maxBatch = maxBatch
+        configuration.limits.maxDimension = maxDimension
+        configuration.logger = Logger(label: "annserver")
+
+        let server = try AnnServer(configuration: configuration)
+        let done = DispatchSemaphore(value: 0)
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                if sig == SIGHUP {
+                    try? server.reload()  // a failure is logged; the old index keeps serving
+                } else {
+                    done.signal()
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        server.start()
+        done.wait()
+        configuration.logger.notice("signal received: finishing requests in flight")
+        let clean = server.shutdown(timeout: 10)
+        sources.forEach { $0.cancel() }
+        if !clean { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,223 @@
+"""The Python client against a real server (started by conftest.py on a loopback port)."""
+
+import json
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pynng
+import pytest
+
+import annclient
+from annclient import (BadRequest, Client, DimensionMismatch, LimitExceeded, NotReady, Timeout, UnknownId,
+                       recommend_request, search_request, similar_request)
+
+from conftest import Server
+
+
+@pytest.fixture()
+def client(server):
+    with Client(server.url, timeout=5.0) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def items(demo):
+    vectors = np.load(os.path.join(demo["data"], "items.npy"))
+    with open(os.path.join(demo["data"], "item_ids.txt")) as f:
+        ids = [int(line) for line in f if line.strip()]
+    return ids, vectors
+
+
+def exact(items, query, k, skip=()):
+    ids, vectors = items
+    scores = vectors @ np.asarray(query, dtype=np.float32)
+    order = [i for i in np.argsort(-scores, kind="stable") if ids[i] not in skip][:k]
+    return [ids[i] for i in order], [float(scores[i]) for i in order]
+
+
+def test_health_and_stats(client):
+    h = client.health()
+    assert h.status == "serving"
+    assert h.dimension == 16
+    s = client.stats()
+    assert s.items == 2000 and s.users == 200
+    assert any(op.op == "health" and op.status == "ok" for op in s.ops)
+
+
+def test_search_matches_exact(client, items):
+    ids, vectors = items
+    for row in (0, 17, 1999):
+        query = vectors[row] * 0.5 + 0.1
+        hits = client.search(query, k=10)
+        expected_ids, expected_scores = exact(items, query, 10)
+        assert [h.id for h in hits] == expected_ids
+        assert np.allclose([h.score for h in hits], expected_scores, atol=1e-4)
+
+
+def test_recommend_leaves_history_out(client, demo):
+    for user in ("u0", "u7", "u150"):
+        seen = demo["histories"].get(user, set())
+        hits = client.recommend(user=user, k=20)
+        assert len(hits) == 20
+        assert not seen & {h.id for h in hits}
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores, reverse=True)
+        with_seen = client.recommend(user=user, k=20, include_seen=True, explain=True)
+        assert all("near user" in h.reason for h in with_seen)
+
+
+def test_similar_leaves_the_item_out_and_returns_features(client, items):
+    ids, vectors = items
+    hits = client.similar(item=ids[3], k=5, features=["category", "popularity"])
+    expected, _ = exact(items, vectors[3], 5, skip={ids[3]})
+    assert [h.id for h in hits] == expected
+    assert all(isinstance(h.features["category"], str) for h in hits)
+    assert all(isinstance(h.features["popularity"], float) for h in hits)
+
+
+def test_filters(client, items):
+    ids, vectors = items
+    hits = client.search(vectors[5], k=10, filter={"only": ids[:3], "exclude": [ids[0]]})
+    assert {h.id for h in hits} == set(ids[1:3])
+    cats = client.search(vectors[5], k=10, filter={"categories": ["c1"]}, features=["category"])
+    assert cats and all(h.features["category"] == "c1" for h in cats)
+
+
+def test_batch(client, items):
+    ids, vectors = items
+    replies = client.batch([search_request(vectors[0], k=3), similar_request(999, k=3),
+                            recommend_request(user="u1", k=2)])
+    assert [h.id for h in replies[0]] == exact(items, vectors[0], 3)[0]
+    assert isinstance(replies[1], UnknownId)
+    assert len(replies[2]) == 2
+
+
+def test_typed_errors(client, items):
+    ids, vectors = items
+    with pytest.raises(UnknownId, match="unknown user id 'nobody'"):
+        client.recommend(user="nobody")
+    with pytest.raises(DimensionMismatch):
+        client.search([1.0, 2.0])
+    with pytest.raises(LimitExceeded, match="k is 5000"):
+        client.search(vectors[0], k=5000)
+    with pytest.raises(BadRequest, match="candidates"):
+        client.recommend(user="u1", k=10, candidates=5)
+    [refused] = client.batch([annclient.pb.Request(health=annclient.pb.HealthRequest())])
+    assert isinstance(refused, BadRequest) and "only search, recommend and similar" in refused.message
+    err = None
+    try:
+        client.similar(item=12345)
+    except UnknownId as e:
+        err = e
+    assert err.code_name == "UNKNOWN_ID" and err.request_id > 0
+
+
+def test_upsert_then_search_then_delete(client):
+    spike = [0.0] * 16
+    spike[4] = 500.0
+    w = client.upsert(items=[{"id": "py-item", "vector": spike, "features": {"category": "py", "price": 3.5}}])
+    assert w.items == 1 and w.write_sequence >= 2
+    top = client.search(spike, k=1, features=["category", "price"])[0]
+    assert top.id == "py-item" and top.features == {"category": "py", "price": 3.5}
+    client.upsert(users=[{"id": "py-user", "vector": spike}], histories=[("py-user", [("py-item", 1700000000)])])
+    assert "py-item" not in {h.id for h in client.recommend(user="py-user", k=50)}
+    client.delete(items=["py-item"])
+    for _ in range(5):
+        assert "py-item" not in {h.id for h in client.search(spike, k=50)}
+    with pytest.raises(UnknownId, match="has no embedding"):
+        client.similar(item="py-item")
+
+
+def test_json_through_a_raw_socket(server):
+    with pynng.Req0(dial=server.url, recv_timeout=5000, send_timeout=5000) as s:
+        s.send(b'{"requestId": "1", "health": {}}')
+        reply = json.loads(s.recv())
+        assert reply["requestId"] == "1" and reply["health"]["status"] == "serving"
+        s.send(b'{"requestId": "2", "search": {"vector": [1, 2]}}')
+        reply = json.loads(s.recv())
+        assert reply["error"]["code"] == "DIMENSION_MISMATCH"
+        s.send(b'{"oops": true}')
+        assert json.loads(s.recv())["error"]["code"] == "BAD_REQUEST"
+
+
+def test_concurrent_clients(server, items):
+    ids, vectors = items
+    failures = []
+
+    def run(t):
+        try:
+            with Client(server.url, timeout=5.0) as c:
+                for i in range(25):
+                    row = (t * 25 + i) % len(ids)
+                    got = [h.id for h in c.search(vectors[row], k=5)]
+                    if got != exact(items, vectors[row], 5)[0]:
+                        failures.append((t, i))
+        except Exception as e:  # noqa: BLE001 - reported below
+            failures.append((t, repr(e)))
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=30)
+    assert failures == []
+
+
+def test_timeout_when_nothing_answers(workdir):
+    # A REP socket that never replies: the client gives up after its timeout.
+    url = f"ipc://{workdir}/silent.sock"
+    with pynng.Rep0(listen=url):
+        with Client(url, timeout=0.3) as c:
+            with pytest.raises(Timeout):
+                c.health()
+            with pytest.raises(TimeoutError):
+                c.health(timeout=0.2)
+
+
+def test_not_ready_on_an_empty_store(workdir):
+    empty = Server(os.path.join(workdir, "empty-store"), "--create")
+    try:
+        with Client(empty.url, timeout=5.0) as c:
+            with pytest.raises(NotReady):
+                c.health()
+            with pytest.raises(NotReady):
+                c.search([0.0, 1.0])
+            c.upsert(items=[{"id": 1, "vector": [0.0, 1.0]}, {"id": 2, "vector": [1.0, 0.0]}], metric="l2")
+            assert [h.id for h in c.search([0.9, 0.1], k=2)] == [2, 1]
+    finally:
+        assert empty.stop() == 0, empty.log()
+
+
+def test_sighup_reloads_without_failing_requests(server, items):
+    ids, vectors = items
+    before = Client(server.url).stats().generation
+    stop = threading.Event()
+    outcomes = []
+
+    def hammer():
+        with Client(server.url, timeout=5.0) as c:
+            while not stop.is_set():
+                try:
+                    outcomes.append(len(c.search(vectors[1], k=3)))
+                except Exception as e:  # noqa: BLE001 - reported below
+                    outcomes.append(repr(e))
+
+    thread = threading.Thread(target=hammer)
+    thread.start()
+    try:
+        time.sleep(0.1)
+        server.process.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        with Client(server.url) as c:
+            while c.stats().generation == before and time.time() < deadline:
+                time.sleep(0.05)
+            assert c.stats().generation == before + 1
+        time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert outcomes and all(o == 3 for o in outcomes), outcomes[:5]
+    assert "reloaded (reload requested): generation" in server.log()
