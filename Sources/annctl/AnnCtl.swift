@@ -11,7 +11,7 @@ struct AnnCtl: ParsableCommand {
         `annctl query` (exact search until an ANN index is built).
         """,
         version: "0.1.0",
-        subcommands: [Import.self, Query.self, Info.self, Generate.self])
+        subcommands: [Import.self, Query.self, Info.self, Generate.self, TrainRanker.self, Eval.self])
 }
 
 /// The option every command that opens a store takes.

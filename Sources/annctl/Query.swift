@@ -31,6 +31,7 @@ struct Query: ParsableCommand {
     @Flag(help: "One JSON object per query on stdout.") var json = false
     @Option(name: .customLong("show"), help: "Item feature columns to print beside each result, comma-separated (e.g. category,popularity).")
     var show: String?
+    @OptionGroup(title: "Ranking (any of these runs the full pipeline: retrieve, features, model, rules, MMR)") var ranking: RankingOptions
 
     func validate() throws {
         if vectors.isEmpty && items.isEmpty && users.isEmpty && queries == nil {
@@ -50,6 +51,7 @@ struct Query: ParsableCommand {
     }
 
     func run() throws {
+        if ranking.isRequested { return try runRanked() }
         let embeddingStore = try EmbeddingStore(path: store.db, readOnly: true)
         guard let meta = try embeddingStore.meta() else { throw StoreError.notInitialized(path: store.db) }
         let searchIndex = try IndexCatalog.open(embeddingStore, kind: exact ? .flat : index.flatMap(IndexKind.init(rawValue:)))
@@ -159,7 +161,7 @@ struct Query: ParsableCommand {
         }
     }
 
-    private func parseVector(_ text: String, dimension: Int) throws -> [Float] {
+    func parseVector(_ text: String, dimension: Int) throws -> [Float] {
         let parts = text.split(whereSeparator: { $0 == "," || $0 == " " })
         var v: [Float] = []
         for (i, p) in parts.enumerated() {
