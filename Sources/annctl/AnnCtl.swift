@@ -11,7 +11,8 @@ struct AnnCtl: ParsableCommand {
         `annctl query` (exact search until an ANN index is built).
         """,
         version: "0.1.0",
-        subcommands: [Import.self, Build.self, Query.self, Info.self, Generate.self, Serve.self, Stats.self, Load.self])
+        subcommands: [Import.self, Build.self, Query.self, Info.self, Generate.self, TrainRanker.self, Eval.self,
+                      Serve.self, Stats.self, Load.self])
 }
 
 /// The option every command that opens a store takes.

@@ -34,6 +34,7 @@ struct Query: ParsableCommand {
     @Flag(help: "One JSON object per query on stdout.") var json = false
     @Option(name: .customLong("show"), help: "Item feature columns to print beside each result, comma-separated (e.g. category,popularity).")
     var show: String?
+    @OptionGroup(title: "Ranking (any of these runs the full pipeline: retrieve, features, model, rules, MMR)") var ranking: RankingOptions
 
     func validate() throws {
         if vectors.isEmpty && items.isEmpty && users.isEmpty && queries == nil {
@@ -56,6 +57,7 @@ struct Query: ParsableCommand {
 
     func run() throws {
         if let server { return try runRemote(server) }
+        if ranking.isRequested { return try runRanked() }
         let db = self.db!
         let embeddingStore = try EmbeddingStore(path: db, readOnly: true)
         guard let meta = try embeddingStore.meta() else { throw StoreError.notInitialized(path: db) }

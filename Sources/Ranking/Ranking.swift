@@ -1,1 +1,0 @@
-// Module Ranking: see DESIGN.md.
