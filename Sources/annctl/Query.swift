@@ -79,10 +79,10 @@ struct Query: ParsableCommand {
         }
         guard let queries else { return }
         let (data, count) = try readQueries(queries, dimension: meta.dimension)
-        let clock = Date()
+        let clock = Date(), cpuClock = Self.cpuSeconds()
         let all = try answer(data, count: count, dimension: meta.dimension, index: searchIndex, store: embeddingStore,
                              parameters: parameters)
-        let seconds = Date().timeIntervalSince(clock)
+        let seconds = Date().timeIntervalSince(clock), cpu = Self.cpuSeconds() - cpuClock
         try embeddingStore.read { reader in
             for (i, results) in all.enumerated() {
                 try emit(Answer(label: "\(queries) #\(i)", results: results, seconds: seconds / Double(max(count, 1))),
@@ -92,7 +92,7 @@ struct Query: ParsableCommand {
         }
         let mode = searchIndex.kind == .flat && batch == nil ? "batched"
             : "\(threads) thread(s)" + (batch.map { ", batches of \($0)" } ?? "")
-        let line = "\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, \(mode))"
+        let line = "\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, \(mode); cpu \(Format.seconds(cpu)))"
         if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
     }
 
@@ -145,6 +145,13 @@ struct Query: ParsableCommand {
         }
         if let error = slots.errors.first { throw error }
         return slots.results
+    }
+
+    /// CPU time of this process so far (all threads): on a busy machine a steadier measure than the clock.
+    static func cpuSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
     private func emit(_ answer: Answer, number: Int, reader: StoreReader, metric: Metric) throws {
