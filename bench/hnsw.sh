@@ -33,7 +33,7 @@ for metric in $metrics; do
   for ef in 10 16 32 64 128 256 512 1024; do
     "$annctl" query --db "$store" --queries "$queries" --k 10 --ef $ef --threads 1 --json > "$work/found.jsonl" 2> "$work/timing.json"
     r=$(python3 bench/peers/recall.py "$work/found.jsonl" "$truth")
-    qps=$(python3 -c "import json; t=json.load(open('$work/timing.json')); print(f\"{t['queries']/t['seconds']:.1f}\")")
+    qps=$(python3 -c "import json; t=json.loads(open('$work/timing.json').read().splitlines()[-1]); print(f\"{t['queries']/t['seconds']:.1f}\")")
     echo "annctl,$metric,$ef,$r,$qps,$build_s,$((rss / 1024))" >> "$csv"
     printf "%-14s %s param %5d recall@10 %s qps %8s build %.1fs rss %dMiB\n" annctl "$metric" "$ef" "$r" "$qps" "$build_s" $((rss / 1024))
   done

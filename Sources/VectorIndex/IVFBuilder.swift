@@ -3,23 +3,6 @@ import LMDB
 import Store
 import VectorMath
 
-/// Steps of a build, for progress displays.
-public enum IVFBuildPhase: String, Sendable, CaseIterable {
-    case sampling, training, assigning, writing
-}
-
-/// What a build did.
-public struct IVFBuildReport: Sendable {
-    public var info: IVFIndexInfo
-    /// False when the centroids of the previous build were kept (no k-means).
-    public var trained: Bool
-    public var repairedClusters: Int
-    public var balance: IVFBalance
-    /// Seconds spent in each phase.
-    public var seconds: [IVFBuildPhase: Double]
-    public var totalSeconds: Double
-}
-
 /// Builds (or rebuilds) the IVF index of a store's items in two steps: on one snapshot, sample
 /// the rows, train k-means (L2, on BLAS), assign every row to its nearest centroid and lay the
 /// lists out in memory; then, in one write transaction, replace the `ivf_*` tables. A crash or

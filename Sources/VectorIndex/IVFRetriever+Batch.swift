@@ -36,6 +36,9 @@ extension IVFRetriever {
     /// int8 lists probed by at least this many queries of a group are decoded to float once
     /// and scored by one BLAS product; fewer are scored from the codes query by query.
     static let decodeThreshold = 8
+    /// float32 lists probed by at least this many queries of a group are scored by one BLAS
+    /// product; fewer stream through the SIMD kernel query by query (faster from memory).
+    static let productThreshold = 3
 
     /// Many queries at once: the centroid scores of a group of queries are one BLAS product,
     /// each probed list is read once and scored against all the group's queries that probe it
@@ -165,6 +168,19 @@ extension IVFRetriever {
         let n = posting.count, d = dimension, m = pairs.count
         if batch.products.count < m * n { batch.products = [Float](repeating: 0, count: max(m * n, 2 * batch.products.count)) }
         let int8 = posting.encoding == .int8
+        if !int8 && m < Self.productThreshold {
+            batch.products.withUnsafeMutableBufferPointer { out in
+                batch.queries.withUnsafeBufferPointer { q in
+                    for p in pairs {
+                        let i = Int(batch.pairs[p]) / nprobe
+                        rowDots(posting, query: q.baseAddress! + i * d, into: out.baseAddress!)
+                        offerExact(dots: out.baseAddress!, posting: posting, query: q.baseAddress! + i * d,
+                                   queryNorm2: batch.norms[i], accept: accept, into: &batch.heaps[i])
+                    }
+                }
+            }
+            return
+        }
         if int8 && m < Self.decodeThreshold {
             // Few queries: score from the codes, query by query.
             batch.products.withUnsafeMutableBufferPointer { out in

@@ -22,7 +22,7 @@ public final class IVFSearchIndex: SearchIndex {
         "ivf (nlist \(info.lists), \(info.encoding), nprobe \(info.nprobe), \(info.metric.rawValue), \(info.entries) rows, build \(info.buildID))"
     }
 
-    init(store: EmbeddingStore, tables: IVFTables, info: IVFIndexInfo, quantizer: IVFInt8Quantizer?, rerankFactor: Int = 8) {
+    init(store: EmbeddingStore, tables: IVFTables, info: IVFIndexInfo, quantizer: IVFInt8Quantizer?, rerankFactor: Int = 4) {
         self.store = store
         self.tables = tables
         self.info = info
@@ -31,7 +31,7 @@ public final class IVFSearchIndex: SearchIndex {
     }
 
     /// The IVF index built in `store`, or nil when there is none.
-    public static func open(_ store: EmbeddingStore, rerankFactor: Int = 8) throws -> IVFSearchIndex? {
+    public static func open(_ store: EmbeddingStore, rerankFactor: Int = 4) throws -> IVFSearchIndex? {
         guard let tables = try IVFTables.open(store, create: false) else { return nil }
         return try IVFTables.lmdb("read ivf_meta in \(store.path)") { try store.environment.read { txn -> IVFSearchIndex? in
             guard let info = try IVFIndexInfo.load(tables, in: txn) else { return nil }

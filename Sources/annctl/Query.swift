@@ -85,10 +85,10 @@ struct Query: ParsableCommand {
         }
         guard let queries else { return }
         let (data, count) = try readQueries(queries, dimension: meta.dimension)
-        let clock = Date()
+        let clock = Date(), cpuClock = Self.cpuSeconds()
         let all = try answer(data, count: count, dimension: meta.dimension, index: searchIndex, store: embeddingStore,
                              parameters: parameters)
-        let seconds = Date().timeIntervalSince(clock)
+        let seconds = Date().timeIntervalSince(clock), cpu = Self.cpuSeconds() - cpuClock
         try embeddingStore.read { reader in
             for (i, results) in all.enumerated() {
                 try emit(Answer(label: "\(queries) #\(i)", results: results, seconds: seconds / Double(max(count, 1))),
@@ -98,10 +98,12 @@ struct Query: ParsableCommand {
         }
         let mode = searchIndex.kind == .flat && batch == nil ? "batched"
             : "\(threads) thread(s)" + (batch.map { ", batches of \($0)" } ?? "")
-        let summary = "\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, \(mode))"
+        let summary = "\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, \(mode); cpu \(Format.seconds(cpu)))"
         if json {
-            // Tools read the answers on stdout and the timing on stderr.
-            FileHandle.standardError.write(Data("{\"queries\":\(count),\"seconds\":\(seconds),\"index\":\(Format.jsonString(searchIndex.summary))}\n".utf8))
+            // Tools read the answers on stdout and the timing on stderr: the summary line, then
+            // the same figures as one JSON object on the last line.
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
+            FileHandle.standardError.write(Data("{\"queries\":\(count),\"seconds\":\(seconds),\"cpu_seconds\":\(cpu),\"index\":\(Format.jsonString(searchIndex.summary))}\n".utf8))
         } else {
             print(summary)
         }
@@ -156,6 +158,13 @@ struct Query: ParsableCommand {
         }
         if let error = slots.errors.first { throw error }
         return slots.results
+    }
+
+    /// CPU time of this process so far (all threads): on a busy machine a steadier measure than the clock.
+    static func cpuSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
     private func emit(_ answer: Answer, number: Int, reader: StoreReader, metric: Metric) throws {

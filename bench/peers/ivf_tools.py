@@ -35,32 +35,41 @@ def recall(gt, answers):
 def summary(curves, builds):
     rows = list(csv.DictReader(open(curves)))
     keys = sorted({(r["metric"], r["system"], r["index"]) for r in rows})
-    print("| metric | system | index | build s | build RSS MiB | query RSS MiB |"
-          " 1-thread QPS @0.90 | @0.95 | @0.99 | 2-thread batch QPS @0.90 | @0.95 | @0.99 |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    build = {(b["metric"], b["system"], b["index"]): b for b in csv.DictReader(open(builds))}
+    print("| metric | system | index | build s | build peak RSS MiB | query peak RSS MiB |")
+    print("|---|---|---|---|---|---|")
+    for b in csv.DictReader(open(builds)):
+        print(f"| {b['metric']} | {b['system']} | {b['index']} | {b['build_s']} | {b['build_rss_mib']} | {b['query_rss_mib']} |")
+    print()
+    print("| metric | system | index | recall@10 target | nprobe | recall@10 | 1-thread QPS (CPU time) |"
+          " 1-thread QPS (wall) | 2-thread batch QPS (wall) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for key in keys:
-        pts = sorted((int(r["nprobe"]), float(r["recall"]), float(r["qps_single"]), float(r["qps_batch2"]))
-                     for r in rows if (r["metric"], r["system"], r["index"]) == key)
-        cells = []
-        for column in (2, 3):
-            for target in (0.90, 0.95, 0.99):
-                # the smallest nprobe that reaches the target
-                ok = [p for p in pts if p[1] >= target]
-                cells.append(f"{ok[0][column]:,.0f} (nprobe {ok[0][0]})" if ok else "not reached")
-        b = build.get(key, {})
-        print(f"| {key[0]} | {key[1]} | {key[2]} | {b.get('build_s', '-')} | {b.get('build_rss_mib', '-')} | "
-              f"{b.get('query_rss_mib', '-')} | " + " | ".join(cells) + " |")
+        pts = sorted((int(r["nprobe"]), float(r["recall"]), float(r["qps_single_cpu"]), float(r["qps_single"]),
+                      float(r["qps_batch2"])) for r in rows if (r["metric"], r["system"], r["index"]) == key)
+        for target in (0.90, 0.95, 0.99):
+            ok = [p for p in pts if p[1] >= target]  # the smallest nprobe that reaches the target
+            if ok:
+                p = ok[0]
+                print(f"| {key[0]} | {key[1]} | {key[2]} | {target:.2f} | {p[0]} | {p[1]:.4f} | {p[2]:,.0f} | {p[3]:,.0f} | {p[4]:,.0f} |")
+            else:
+                print(f"| {key[0]} | {key[1]} | {key[2]} | {target:.2f} | not reached | | | | |")
 
 
 def qps(*paths):
-    """The best rate among the runs (the machine is shared: the best run is the least disturbed)."""
+    """Queries per second of wall time and of CPU time, each the best among the runs (the
+    machine is shared: the best run is the least disturbed)."""
     import re
-    rates = []
+
+    def seconds(value, unit):
+        return float(value) / (1000 if unit == "ms" else 1)
+
+    wall, cpu = [], []
     for path in paths:
-        m = re.search(r"(\d+) queries from .* in ([0-9.]+) (ms|s) ", open(path).read())
-        rates.append(int(m.group(1)) / (float(m.group(2)) / (1000 if m.group(3) == "ms" else 1)))
-    print(f"{max(rates):.1f}")
+        m = re.search(r"(\d+) queries from .* in ([0-9.]+) (ms|s) .*cpu ([0-9.]+) (ms|s)\)", open(path).read())
+        n = int(m.group(1))
+        wall.append(n / seconds(m.group(2), m.group(3)))
+        cpu.append(n / seconds(m.group(4), m.group(5)))
+    print(f"{max(wall):.1f} {max(cpu):.1f}")
 
 
 def same(a, b):
