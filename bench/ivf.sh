@@ -23,7 +23,7 @@ data="$work/items-$rows-$dim.npy"; queries="$work/queries-$rows-$dim.npy"
 tag="ivf-$rows-$nlist"
 curves="bench/results/$tag-curves.csv"; builds="bench/results/$tag-builds.csv"
 echo "system,index,metric,nprobe,recall,qps_single,qps_single_cpu,qps_batch2" > "$curves"
-echo "system,index,metric,build_s,build_rss_mib,query_rss_mib" > "$builds"
+echo "system,index,metric,build_s,build_cpu_s,build_rss_mib,query_rss_mib" > "$builds"
 echo "data: $data ($rows x $dim, clustered, seed 1), $nq queries; nlist $nlist, sample $sample; $(nproc) cores; load: $(uptime | sed 's/.*load/load/')"
 
 for metric in $metrics; do
@@ -35,9 +35,10 @@ for metric in $metrics; do
   for encoding in float32 int8; do
     flag=""; label="IVF"; [ "$encoding" = int8 ] && flag="--int8" && label="IVF-int8"
     sync
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$annctl" build --db "$store" --index ivf --nlist "$nlist" $flag \
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$annctl" build --db "$store" --index ivf --nlist "$nlist" $flag \
       --retrain --threads 2 --quiet | sed "s/^/annctl $metric $label: /"
-    read -r build_s build_kb < "$work/time.txt"
+    read -r build_s user_s sys_s build_kb < "$work/time.txt"
+    build_cpu=$(python3 -c "print(f'{$user_s + $sys_s:.1f}')")
     query_kb=0
     for nprobe in $ours_probes; do
       [ "$nprobe" -le "$nlist" ] || continue
@@ -59,7 +60,7 @@ for metric in $metrics; do
       echo "annserver,$label,$metric,$nprobe,$recall,$q1,$q1cpu,$q2" >> "$curves"
       python3 -c "import sys; sys.exit(0 if $recall >= 0.995 else 1)" && break  # the curve has reached the top
     done
-    echo "annserver,$label,$metric,$build_s,$((build_kb / 1024)),$((query_kb / 1024))" >> "$builds"
+    echo "annserver,$label,$metric,$build_s,$build_cpu,$((build_kb / 1024)),$((query_kb / 1024))" >> "$builds"
   done
   python3 bench/peers/ivf_faiss.py "$data" "$queries" "$gt" "$metric" "$nlist" "$sample" "$faiss_probes" \
     "$curves" "$builds" "$work" "$runs"

@@ -110,7 +110,8 @@ struct Query: ParsableCommand {
     }
 
     /// Answers a file of queries: exact search in batches; other indexes one query at a time on
-    /// `threads` threads, each with its own retriever and snapshot.
+    /// `threads` threads, each with its own retriever and snapshot, or `--batch N` queries per
+    /// `searchBatch` call.
     private func answer(_ data: [Float], count: Int, dimension: Int, index: any SearchIndex, store: EmbeddingStore,
                         parameters: SearchParameters) throws -> [[ScoredID]] {
         if index.kind == .flat && batch == nil {

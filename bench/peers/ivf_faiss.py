@@ -21,6 +21,10 @@ import numpy as np
 
 
 def rss_mib():
+    """Peak RSS of this process image (VmHWM: unlike ru_maxrss, not inherited across exec)."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -74,6 +78,7 @@ def main():
         faiss.omp_set_num_threads(2)
         x = np.load(data)
         start = time.perf_counter()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
         rng = np.random.default_rng(1)
         train = x[np.sort(rng.choice(len(x), min(len(x), sample), replace=False))]
         quantizer = faiss.IndexFlatIP(x.shape[1]) if metric == "ip" else faiss.IndexFlatL2(x.shape[1])
@@ -86,18 +91,21 @@ def main():
         index.train(train)
         index.add(x)
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
         build_rss = rss_mib()
         path = os.path.join(work, f"faiss-{label}-{metric}.index")
         faiss.write_index(index, path)
         del index, x, train
-        print(f"faiss {label} {metric}: build {seconds:.1f} s (sample, train, add), peak RSS {build_rss:.0f} MiB", flush=True)
+        print(f"faiss {label} {metric}: build {seconds:.1f} s (sample, train, add; {cpu:.1f} s CPU), peak RSS {build_rss:.0f} MiB",
+              flush=True)
         # Search in a fresh process so its RSS is the index's, not the build's.
         out = subprocess.run([sys.executable, __file__, "search", path, queries, gt, metric, nprobes, curves, label, runs],
                              check=True, capture_output=True, text=True).stdout
         print(out, end="", flush=True)
         query_rss = out.strip().splitlines()[-1].split()[1]
         with open(builds, "a", newline="") as f:
-            csv.writer(f).writerow(["faiss", label, metric, f"{seconds:.1f}", f"{build_rss:.0f}", query_rss])
+            csv.writer(f).writerow(["faiss", label, metric, f"{seconds:.1f}", f"{cpu:.1f}", f"{build_rss:.0f}", query_rss])
         os.remove(path)
 
 

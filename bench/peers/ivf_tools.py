@@ -35,10 +35,11 @@ def recall(gt, answers):
 def summary(curves, builds):
     rows = list(csv.DictReader(open(curves)))
     keys = sorted({(r["metric"], r["system"], r["index"]) for r in rows})
-    print("| metric | system | index | build s | build peak RSS MiB | query peak RSS MiB |")
-    print("|---|---|---|---|---|---|")
+    print("| metric | system | index | build s (wall) | build s (CPU) | build peak RSS MiB | query peak RSS MiB |")
+    print("|---|---|---|---|---|---|---|")
     for b in csv.DictReader(open(builds)):
-        print(f"| {b['metric']} | {b['system']} | {b['index']} | {b['build_s']} | {b['build_rss_mib']} | {b['query_rss_mib']} |")
+        print(f"| {b['metric']} | {b['system']} | {b['index']} | {b['build_s']} | {b['build_cpu_s']} | {b['build_rss_mib']} |"
+              f" {b['query_rss_mib']} |")
     print()
     print("| metric | system | index | recall@10 target | nprobe | recall@10 | 1-thread QPS (CPU time) |"
           " 1-thread QPS (wall) | 2-thread batch QPS (wall) |")
