@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "VectorMath", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: hot),
         .target(name: "Store", dependencies: ["LMDB", "VectorMath"], swiftSettings: v5),
-        .target(name: "Ingest", dependencies: ["Store"], swiftSettings: v5),
+        .target(name: "Ingest", dependencies: ["Store", "VectorMath"], swiftSettings: v5),
         .target(name: "VectorIndex", dependencies: ["Store", "LMDB", "VectorMath"], swiftSettings: hot),
         .target(name: "Ranking", dependencies: ["Store", "VectorIndex", "VectorMath"], swiftSettings: v5),
         .target(name: "Wire", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],

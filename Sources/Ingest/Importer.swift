@@ -94,7 +94,7 @@ public struct Importer {
         let progress = request.showProgress ? ProgressBar(label: "\(entity)s", totalBytes: reader.totalBytes) : nil
         defer { progress?.finish() }
         var batch = VectorBatch()
-        var seen = RowSet()
+        var seen = RowBitmap()
         let rowsBefore = writer.counts.rows(entity)
         while try reader.next(into: &batch, maxRows: request.batchRows) {
             if writer.meta == nil {
@@ -143,7 +143,7 @@ public struct Importer {
         let progress = request.showProgress ? ProgressBar(label: "\(entity) features", totalBytes: reader.totalBytes) : nil
         defer { progress?.finish() }
         var records: [FeatureRecord] = []
-        var seen = RowSet()
+        var seen = RowBitmap()
         let rowsBefore = writer.counts.rows(entity)
         while try reader.next(into: &records, maxRows: request.batchRows) {
             for record in records {
@@ -218,19 +218,5 @@ public struct Importer {
         } catch let error as StoreError {
             throw IngestError.rejected(file: file, location: location, reason: error)
         }
-    }
-}
-
-/// A growable bit set of rows, to find an id repeated inside one file.
-struct RowSet {
-    private var words: [UInt64] = []
-
-    /// Inserts `row`; false when it was already there.
-    mutating func insert(_ row: UInt32) -> Bool {
-        let w = Int(row >> 6), bit = UInt64(1) << UInt64(row & 63)
-        if w >= words.count { words.append(contentsOf: repeatElement(0, count: max(w + 1 - words.count, words.count))) }
-        if words[w] & bit != 0 { return false }
-        words[w] |= bit
-        return true
     }
 }

@@ -1,3 +1,4 @@
+import VectorMath
 import Foundation
 import Store
 import VectorIndex

@@ -1,3 +1,4 @@
+import VectorMath
 import Store
 import VectorIndex
 import Wire

@@ -1,3 +1,5 @@
+import VectorMath
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -42,7 +42,9 @@ public final class HNSWRetriever: Retriever {
             let deleted = graph.deleted
             let hasDeleted = deleted.count > 0
             if let filter, Double(filter.passing(outOf: table.rows)) < index.exactBelow * Double(table.rows) {
-                return exact(table: table, k: k) { filter.accepts($0) && !(hasDeleted && deleted.contains($0)) }
+                return exact(table: table, k: k, rows: filter.allowed?.rows) {
+                    filter.accepts($0) && !(hasDeleted && deleted.contains($0))
+                }
             }
             top.reset(k: k)
             try query.withUnsafeBufferPointer { qp in
@@ -100,12 +102,14 @@ public final class HNSWRetriever: Retriever {
         }
     }
 
-    /// Exact search over the rows `accept` lets through (few, or the graph would be used).
-    private func exact(table: VectorTable, k: Int, accept: (UInt32) -> Bool) -> [ScoredID] {
+    /// Exact search over the rows `accept` lets through (few, or the graph would be used):
+    /// only `rows` when given (an allow list), else every row of the snapshot.
+    private func exact(table: VectorTable, k: Int, rows: [UInt32]? = nil, accept: (UInt32) -> Bool) -> [ScoredID] {
         top.reset(k: k)
         query.withUnsafeBufferPointer { qp in
             let q = qp.baseAddress!
-            for r in 0..<UInt32(table.rows) where accept(r) {
+            let candidates: AnySequence<UInt32> = rows.map { AnySequence($0) } ?? AnySequence(0..<UInt32(table.rows))
+            for r in candidates where Int(r) < table.rows && accept(r) {
                 guard let v = table.vector(r), !v.pointee.isNaN else { continue }
                 let s = index.metric == .l2 ? -Kernels.squaredL2(q, v, count: index.dimension)
                                             : Kernels.dot(q, v, count: index.dimension)

@@ -1,3 +1,4 @@
+import VectorMath
 import Store
 
 extension HNSWSearchIndex {

@@ -11,7 +11,7 @@ extension IVFRetriever {
     /// Scores every row of one list against `query` and offers those that pass to `heap`.
     /// `centroidDot` is the exact `q . c` of the list.
     func scan(_ posting: IVFPostingList, centroidDot: Float, accept: ((UInt32) -> Bool)?, into heap: inout TopK) {
-        let n = posting.count, d = dimension
+        let n = posting.count
         if entryScores.count < n + 3 { entryScores = [Float](repeating: 0, count: max(n + 3, 2 * entryScores.count)) }
         entryScores.withUnsafeMutableBufferPointer { out in
             let scores = out.baseAddress!

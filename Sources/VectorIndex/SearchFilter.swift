@@ -1,3 +1,5 @@
+import VectorMath
+
 /// Which item rows a search may return: the one predicate type every index evaluates during
 /// its traversal or scan. Requests build it from categories, explicit id lists and the user's
 /// history; indexes only ask `accepts(_:)` and `passing(outOf:)`.
