@@ -96,6 +96,9 @@ extension HNSWGraph {
     /// Builds the graph over every row of `table` that holds a vector, on `threads` threads.
     static func build(table: VectorTable, parameters: HNSWParameters, mode: LinkMode, threads: Int,
                       progress: ((Int) -> Void)? = nil) -> (HNSWGraph, inverseNorms: [Float]) {
+        // Build over a huge-page copy: inserts touch vectors at random (see `VectorCopy`).
+        let copy = VectorCopy(table)
+        let table = copy.table
         let graph = HNSWGraph(m: parameters.m, capacity: table.rows)
         graph.count = table.rows
         var inverseNorms = [Float](repeating: 0, count: mode == .angular ? table.rows : 0)

@@ -1,3 +1,5 @@
+import VectorMath
+
 extension HNSWGraph {
     /// Greedy walk down the upper levels to the closest node at `level`: ef = 1.
     func descend(from start: UInt32, top: Int, to level: Int, scorer: NodeScorer, locking: Bool) -> (row: UInt32, score: Float) {
@@ -47,9 +49,14 @@ extension HNSWGraph {
             let current = scratch.candidates.topRow
             if scratch.results.count >= ef && scratch.candidates.topScore < scratch.results.topScore { break }
             scratch.candidates.pop()
+            // The list most likely expanded next is the new frontier top's: fetch it now, while
+            // this one is scored.
+            if scratch.candidates.count > 0 { Kernels.prefetch(self.list(scratch.candidates.topRow, level)) }
             if locking { lock(current) }
             let list = self.list(current, level)
             let n = Int(list.pointee)
+            let tags = scratch.visited.tags
+            for i in 0..<n { Kernels.prefetch(tags + Int(list[1 + i])) }
             var fresh = 0
             for i in 0..<n {
                 let candidate = list[1 + i]

@@ -17,7 +17,9 @@ final class HNSWGraph: @unchecked Sendable {
     let m0: Int
     private(set) var capacity: Int
     var count: Int
-    var level0: UnsafeMutablePointer<UInt32>
+    /// Level-0 records, in huge-page memory (`HugePageBuffer`).
+    private(set) var level0: UnsafeMutablePointer<UInt32>
+    private var level0Buffer: HugePageBuffer
     var levels: UnsafeMutablePointer<UInt8>
     var upper: UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>
     var entryPoint: UInt32 = 0
@@ -34,8 +36,8 @@ final class HNSWGraph: @unchecked Sendable {
         self.m0 = 2 * m
         self.capacity = max(capacity, 1)
         self.count = 0
-        level0 = .allocate(capacity: self.capacity * (1 + 2 * m))
-        level0.initialize(repeating: 0, count: self.capacity * (1 + 2 * m))
+        level0Buffer = HugePageBuffer(bytes: self.capacity * (1 + 2 * m) * 4)
+        level0 = level0Buffer.base.bindMemory(to: UInt32.self, capacity: self.capacity * (1 + 2 * m))
         levels = .allocate(capacity: self.capacity)
         levels.initialize(repeating: Self.notInGraph, count: self.capacity)
         upper = .allocate(capacity: self.capacity)
@@ -48,7 +50,6 @@ final class HNSWGraph: @unchecked Sendable {
     deinit {
         for i in 0..<capacity { upper[i]?.deallocate() }
         upper.deallocate()
-        level0.deallocate()
         levels.deallocate()
         for i in 0..<stripes { pthread_mutex_destroy(locks + i) }
         locks.deallocate()
@@ -59,10 +60,10 @@ final class HNSWGraph: @unchecked Sendable {
         guard n > capacity else { return }
         let newCapacity = max(n, capacity + capacity / 2)
         let record = 1 + m0
-        let l0 = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity * record)
-        l0.initialize(repeating: 0, count: newCapacity * record)
+        let buffer = HugePageBuffer(bytes: newCapacity * record * 4)
+        let l0 = buffer.base.bindMemory(to: UInt32.self, capacity: newCapacity * record)
         l0.update(from: level0, count: capacity * record)
-        level0.deallocate()
+        level0Buffer = buffer
         level0 = l0
         let lv = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         lv.initialize(repeating: Self.notInGraph, count: newCapacity)

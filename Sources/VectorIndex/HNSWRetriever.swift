@@ -10,13 +10,20 @@ public final class HNSWRetriever: Retriever {
     private var tableKey: (ObjectIdentifier, UInt64)?
     private var query: [Float]
     private var top: TopK
+    private var headScores: [Float] = []
+    /// Folded query weights: the int8 walk's (first `dimension`), the head scan's (next).
+    private let weightScratch: UnsafeMutablePointer<Float>
 
     init(index: HNSWSearchIndex) {
         self.index = index
         scratch = SearchScratch(rows: index.graph.count, ef: max(index.parameters.efSearch, 64))
         query = [Float](repeating: 0, count: index.dimension)
         top = TopK(capacity: 100)
+        weightScratch = .allocate(capacity: 2 * index.dimension)
+        weightScratch.initialize(repeating: 0, count: 2 * index.dimension)
     }
+
+    deinit { weightScratch.deallocate() }
 
     /// The vector table of `reader`'s snapshot, cached while the snapshot is the same.
     private func vectors(_ reader: StoreReader) throws -> VectorTable {
@@ -48,8 +55,12 @@ public final class HNSWRetriever: Retriever {
             }
             top.reset(k: k)
             try query.withUnsafeBufferPointer { qp in
-                let scorer = NodeScorer(query: qp.baseAddress!, table: table,
-                                        mode: index.metric == .l2 ? .l2 : .innerProduct, inverseNorms: nil)
+                let exactScorer = NodeScorer(query: qp.baseAddress!, table: table,
+                                             mode: index.metric == .l2 ? .l2 : .innerProduct, inverseNorms: nil)
+                var scorer = exactScorer
+                if let codes = index.codes {
+                    scorer.coded = CodeQuery(qp.baseAddress!, codes: codes, weights: weightScratch)
+                }
                 // A snapshot older than the last online insert cannot start from a newer entry point.
                 if graph.maxLevel >= 0 && Int(graph.entryPoint) >= table.rows {
                     return
@@ -68,15 +79,28 @@ public final class HNSWRetriever: Retriever {
                             !(hasDeleted && deleted.contains(row)) && (filter?.accepts(row) ?? true)
                         }
                     }
-                    let headSet = index.headSet
-                    while scratch.results.count > 0 {
-                        let row = scratch.results.topRow
-                        if !headSet.contains(row) { top.push(score: scratch.results.topScore, id: row) }
-                        scratch.results.pop()
+                    let head = index.head
+                    let hasHead = head.count > 0
+                    let results = scratch.results
+                    if scorer.coded == nil {
+                        for i in 0..<results.count where !(hasHead && head.set.contains(results.rows[i])) {
+                            top.push(score: results.scores[i], id: results.rows[i])
+                        }
+                    } else {
+                        rescore(results, exactScorer, skipping: hasHead ? head : nil)
                     }
                 }
-                try scanHead(qp.baseAddress!) { row in
-                    !(hasDeleted && deleted.contains(row)) && (filter?.accepts(row) ?? true)
+                let head = index.head
+                if headScores.count < head.count { headScores = [Float](repeating: 0, count: head.count) }
+                let weights = weightScratch + index.dimension
+                headScores.withUnsafeMutableBufferPointer { scores in
+                    if filter == nil && !hasDeleted {
+                        head.scan(qp.baseAddress!, weights: weights, scores: scores.baseAddress!, visible: UInt32(table.rows), top: &top, accept: nil)
+                    } else {
+                        head.scan(qp.baseAddress!, weights: weights, scores: scores.baseAddress!, visible: UInt32(table.rows), top: &top) { row in
+                            !(hasDeleted && deleted.contains(row)) && (filter?.accepts(row) ?? true)
+                        }
+                    }
                 }
             }
             if graph.maxLevel >= 0 && Int(graph.entryPoint) >= table.rows {
@@ -86,19 +110,23 @@ public final class HNSWRetriever: Retriever {
         }
     }
 
-    /// Scores every head row exactly (a contiguous scan with the SIMD kernels) and offers it
-    /// to `top`.
-    private func scanHead(_ q: UnsafePointer<Float>, accept: (UInt32) -> Bool) throws {
-        let n = index.headRows.count
-        guard n > 0 else { return }
-        let visible = UInt32(table?.rows ?? 0)
-        let d = index.dimension
-        index.headVectors.withUnsafeBufferPointer { head in
-            for i in 0..<n {
-                let row = index.headRows[i]
-                guard row < visible, accept(row) else { continue }
-                top.push(score: Kernels.dot(q, head.baseAddress! + i * d, count: d), id: row)
+    /// Scores the walk's final candidates (found on int8 codes) in float32 and offers them to
+    /// `top`, in chunks of the scratch's batch size.
+    private func rescore(_ results: ScoreHeap, _ scorer: NodeScorer, skipping head: HNSWHead?) {
+        let batch = scratch.batchCapacity
+        var i = 0
+        while i < results.count {
+            var n = 0
+            while i < results.count && n < batch {
+                let row = results.rows[i]
+                i += 1
+                if let head, head.set.contains(row) { continue }
+                scratch.batchRows[n] = row
+                n += 1
             }
+            guard n > 0 else { continue }
+            scorer.score(rows: scratch.batchRows, count: n, pointers: scratch.batchPointers, into: scratch.batchScores)
+            for j in 0..<n { top.push(score: scratch.batchScores[j], id: scratch.batchRows[j]) }
         }
     }
 

@@ -30,6 +30,7 @@ extension HNSWSearchIndex {
                 let scorer = NodeScorer(query: dummy, table: table, mode: linkMode, inverseNorms: UnsafePointer(inv.baseAddress))
                 for row in upserted {
                     guard table.hasVector(row) else { throw IndexError.noVector(.item, .number(UInt64(row))) }
+                    codes?.encode(row, table)
                     if linkMode == .angular { inv[Int(row)] = 1 / table.squaredNorm(row).squareRoot() }
                     let level = graph.isInGraph(row) ? Int(graph.levels[Int(row)])
                                                      : HNSWGraph.level(of: row, seed: parameters.seed, m: parameters.m)
@@ -43,6 +44,7 @@ extension HNSWSearchIndex {
                 for row in deleted where graph.isInGraph(row) && !graph.deleted.contains(row) {
                     graph.deleted.insert(row)
                     newlyDeleted.insert(row)
+                    codes?.encode(row, table)  // a removed vector: a dead end, as in float32
                     markDirty(row, graph)
                 }
                 if newlyDeleted.count > 0 {

@@ -23,10 +23,10 @@ public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
     let linkMode: LinkMode
     /// 1/|x| per row, for angular links (online inserts need it).
     var inverseNorms: [Float]
-    /// Head rows (largest norms first) and their vectors, row-major.
-    private(set) var headRows: [UInt32] = []
-    private(set) var headVectors: [Float] = []
-    var headSet = RowBitmap()
+    /// The largest-norm rows, scored exactly for every query (inner product only).
+    let head: HNSWHead
+    /// int8 codes of every row when `parameters.int8` (walks score on them).
+    var codes: HNSWCodes?
     /// Below this share of passing rows a filtered query is answered exactly.
     public var exactBelow: Double = 0.05
     private var lock = pthread_rwlock_t()
@@ -40,18 +40,19 @@ public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
         self.dimension = meta.dimension
         self.linkMode = LinkMode(metric: meta.metric, parameters: parameters)
         self.inverseNorms = inverseNorms
+        self.head = HNSWHead(dimension: meta.dimension)
         pthread_rwlock_init(&lock, nil)
     }
 
     deinit { pthread_rwlock_destroy(&lock) }
 
     public var summary: String {
-        let head = metric == .innerProduct ? ", exact head \(headRows.count) rows" : ""
+        let head = metric == .innerProduct ? ", exact head \(head.count) rows" : ""
         return "hnsw (M \(parameters.m), efConstruction \(parameters.efConstruction), ef \(parameters.efSearch), \(graph.count) rows, "
-            + "\(metric.rawValue), \(linkMode == .angular ? "angular" : "metric") links\(head), \(Format.megabytes(memoryBytes)))"
+            + "\(metric.rawValue), \(linkMode == .angular ? "angular" : "metric") links\(head)\(codes == nil ? "" : ", int8 walk"), \(Format.megabytes(memoryBytes)))"
     }
 
-    public var memoryBytes: Int { graph.memoryBytes + headVectors.count * 4 + inverseNorms.count * 4 }
+    public var memoryBytes: Int { graph.memoryBytes + head.memoryBytes + inverseNorms.count * 4 + (codes?.memoryBytes ?? 0) }
     public var rows: Int { graph.count }
     public var deletedCount: Int { graph.deleted.count }
 
@@ -68,28 +69,15 @@ public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
         }
         let index = HNSWSearchIndex(graph: graph, parameters: parameters, meta: meta, inverseNorms: inverseNorms)
         index.selectHead(table)
+        if parameters.int8 {
+            index.codes = HNSWCodes.encode(table, metric: meta.metric, quantizer: HNSWCodes.train(table))
+        }
         return index
     }
 
     /// Picks the head (inner product only): the `headFraction` of rows with the largest norms.
     func selectHead(_ table: VectorTable) {
-        headRows = []
-        headVectors = []
-        headSet = RowBitmap(capacity: table.rows)
-        guard metric == .innerProduct, parameters.headFraction > 0 else { return }
-        var live: [(Float, UInt32)] = []
-        live.reserveCapacity(table.rows)
-        for r in 0..<table.rows where table.hasVector(UInt32(r)) && !graph.deleted.contains(UInt32(r)) {
-            live.append((table.squaredNorm(UInt32(r)), UInt32(r)))
-        }
-        let n = min(live.count, Int((Double(live.count) * parameters.headFraction).rounded(.up)))
-        live.sort { $0.0 > $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-        headRows = live.prefix(n).map(\.1)
-        headVectors.reserveCapacity(n * dimension)
-        for r in headRows {
-            headVectors.append(contentsOf: UnsafeBufferPointer(start: table.vector(r)!, count: dimension))
-            headSet.insert(r)
-        }
+        head.select(table, fraction: metric == .innerProduct ? parameters.headFraction : 0, deleted: graph.deleted)
     }
 
     func withReadLock<R>(_ body: () throws -> R) rethrows -> R {

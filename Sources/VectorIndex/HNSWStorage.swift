@@ -7,14 +7,19 @@ import VectorMath
 /// - `hnsw_level0`: block u32 BE -> `nodesPerBlock` level bytes, then `nodesPerBlock` records of
 ///   `1 + 2M` u32 (`[n | neighbour rows]`), so opening is one sequential copy;
 /// - `hnsw_upper`: row u32 BE -> `level x (1 + M)` u32, for the nodes above level 0;
-/// - `hnsw_deleted`: row u32 BE -> empty: tombstones.
+/// - `hnsw_deleted`: row u32 BE -> empty: tombstones;
+/// - `hnsw_codes` (int8 walks only, meta `int8` = 1 with the quantizer's `sq_lower`/`sq_upper`
+///   as little-endian f32 arrays): block u32 BE -> `nodesPerBlock x dim` code bytes, then
+///   `nodesPerBlock` f32 score offsets (see `HNSWCodes`). Readers without int8 support ignore it.
 enum HNSWStorage {
     static let version: UInt32 = 1
     static let nodesPerBlock = 1024
-    static let tables = ["hnsw_meta", "hnsw_level0", "hnsw_upper", "hnsw_deleted"]
+    static let tables = ["hnsw_meta", "hnsw_level0", "hnsw_upper", "hnsw_deleted", "hnsw_codes"]
 
     struct Tables {
         let meta, level0, upper, deleted: Database
+        /// Absent in stores built before int8 walks existed (opened read-only).
+        let codes: Database?
 
         /// Opens the tables in their own transaction.
         init(_ store: EmbeddingStore, create: Bool) throws {
@@ -23,6 +28,7 @@ enum HNSWStorage {
             level0 = try env.openDatabase("hnsw_level0", create: create)
             upper = try env.openDatabase("hnsw_upper", create: create)
             deleted = try env.openDatabase("hnsw_deleted", create: create)
+            codes = try? env.openDatabase("hnsw_codes", create: create)
         }
 
         /// Opens (creating) the tables inside a write transaction that is already open.
@@ -31,6 +37,7 @@ enum HNSWStorage {
             level0 = try txn.openDatabase("hnsw_level0", create: true)
             upper = try txn.openDatabase("hnsw_upper", create: true)
             deleted = try txn.openDatabase("hnsw_deleted", create: true)
+            codes = try txn.openDatabase("hnsw_codes", create: true)
         }
     }
 
@@ -46,11 +53,14 @@ enum HNSWStorage {
     static func save(_ index: HNSWSearchIndex, _ writer: StoreWriter) throws {
         let txn = writer.transaction
         let tables = try Tables(txn)
-        for t in [tables.meta, tables.level0, tables.upper, tables.deleted] { try txn.empty(t) }
+        for t in [tables.meta, tables.level0, tables.upper, tables.deleted, tables.codes!] { try txn.empty(t) }
         try saveMeta(index, writer, tables)
         let graph = index.graph
         let blocks = (graph.count + nodesPerBlock - 1) / nodesPerBlock
-        for b in 0..<blocks { try saveBlock(b, graph, txn, tables) }
+        for b in 0..<blocks {
+            try saveBlock(b, graph, txn, tables)
+            if let codes = index.codes { try saveCodes(b, codes, rows: graph.count, txn, tables) }
+        }
         for r in 0..<graph.count where graph.levels[r] != HNSWGraph.notInGraph && graph.levels[r] > 0 {
             try saveUpper(UInt32(r), graph, txn, tables)
         }
@@ -72,7 +82,10 @@ enum HNSWStorage {
                 try KeyCodec.withRowKey(r) { k in try txn.put(UnsafeRawBufferPointer(start: nil, count: 0), forKey: k, in: tables.deleted) }
             }
         }
-        for b in blocks.sorted() { try saveBlock(b, graph, txn, tables) }
+        for b in blocks.sorted() {
+            try saveBlock(b, graph, txn, tables)
+            if let codes = index.codes { try saveCodes(b, codes, rows: graph.count, txn, tables) }
+        }
         index.dirty = RowBitmap()
     }
 
@@ -85,8 +98,12 @@ enum HNSWStorage {
             ("seed", KeyCodec.encode(p.seed)), ("head_fraction", KeyCodec.encode(p.headFraction.bitPattern)),
             ("angular", [p.angularGraph ? 1 : 0]), ("rows", KeyCodec.encode(UInt64(graph.count))),
             ("entry_point", KeyCodec.encode(graph.entryPoint)), ("max_level", KeyCodec.encode(Int32(graph.maxLevel))),
-            ("metric", [index.metric.code]),
+            ("metric", [index.metric.code]), ("int8", [index.codes == nil ? 0 : 1]),
         ]
+        if let codes = index.codes {
+            try writer.transaction.put(floatBytes(codes.quantizer.lower), forKey: Array("sq_lower".utf8), in: tables.meta)
+            try writer.transaction.put(floatBytes(codes.quantizer.upper), forKey: Array("sq_upper".utf8), in: tables.meta)
+        }
         for (key, value) in values { try writer.transaction.put(value, forKey: Array(key.utf8), in: tables.meta) }
     }
 
@@ -105,6 +122,27 @@ enum HNSWStorage {
         }
     }
 
+    private static func floatBytes(_ values: [Float]) -> [UInt8] {
+        values.flatMap { v -> [UInt8] in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
+    }
+
+    private static func floats(_ bytes: UnsafeRawBufferPointer) -> [Float] {
+        (0..<bytes.count / 4).map { i in Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))) }
+    }
+
+    private static func saveCodes(_ b: Int, _ codes: HNSWCodes, rows: Int, _ txn: Transaction, _ tables: Tables) throws {
+        let first = b * nodesPerBlock
+        let n = min(nodesPerBlock, rows - first)
+        let d = codes.dimension
+        try KeyCodec.withRowKey(UInt32(b)) { k in
+            try txn.reserve(nodesPerBlock * (d + 4), forKey: k, in: tables.codes!) { out in
+                out.initializeMemory(as: UInt8.self, repeating: 0)
+                out.baseAddress!.copyMemory(from: codes.codes + first * d, byteCount: n * d)
+                (out.baseAddress! + nodesPerBlock * d).copyMemory(from: codes.offsets + first, byteCount: n * 4)
+            }
+        }
+    }
+
     private static func saveUpper(_ r: UInt32, _ graph: HNSWGraph, _ txn: Transaction, _ tables: Tables) throws {
         let level = Int(graph.levels[Int(r)])
         try KeyCodec.withRowKey(r) { k in
@@ -113,6 +151,39 @@ enum HNSWStorage {
     }
 
     // MARK: load
+
+    private static func loadCodes(_ txn: Transaction, _ tables: Tables, rows: Int, dimension d: Int,
+                                  metric: Metric) throws -> HNSWCodes {
+        func floatsMeta(_ key: String) throws -> [Float] {
+            guard let bytes = try txn.bytes(forKey: Array(key.utf8), in: tables.meta), bytes.count == d * 4 else {
+                throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw_meta: \(key) missing or not \(d) floats")
+            }
+            return bytes.withUnsafeBytes { floats($0) }
+        }
+        let lower = try floatsMeta("sq_lower"), upper = try floatsMeta("sq_upper")
+        guard zip(lower, upper).allSatisfy({ $0.isFinite && $1.isFinite && $0 <= $1 }) else {
+            throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw_meta: sq_lower/sq_upper not finite and ordered")
+        }
+        let codes = HNSWCodes(quantizer: ScalarQuantizer(lower: lower, upper: upper), metric: metric, capacity: rows)
+        guard let table = tables.codes else {
+            throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw_meta says int8 but hnsw_codes is missing")
+        }
+        try txn.withCursor(table) { cursor in
+            var entry = try cursor.first()
+            while let (key, value) = entry {
+                guard let b = KeyCodec.decodeRowKey(key), value.count == nodesPerBlock * (d + 4) else {
+                    throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw_codes block of \(value.count) bytes")
+                }
+                let first = Int(b) * nodesPerBlock
+                let n = min(nodesPerBlock, rows - first)
+                if n > 0 {
+                    codes.load(first: first, count: n, from: value.baseAddress!, stride: nodesPerBlock)
+                }
+                entry = try cursor.next()
+            }
+        }
+        return codes
+    }
 
     /// Loads the index: one sequential copy of the level-0 blocks, the upper lists, the
     /// tombstones; then the head rows from the store's norms.
@@ -138,6 +209,7 @@ enum HNSWStorage {
             p.seed = try meta("seed", UInt64.self)
             p.headFraction = Double(bitPattern: try meta("head_fraction", UInt64.self))
             p.angularGraph = try meta("angular", UInt8.self) != 0
+            p.int8 = (try? meta("int8", UInt8.self)) == 1
             let rows = Int(try meta("rows", UInt64.self))
             let storeRows = try reader.counts().items
             guard rows == storeRows else { throw IndexError.stale(indexRows: rows, storeRows: storeRows) }
@@ -197,6 +269,9 @@ enum HNSWStorage {
             }
             let index = HNSWSearchIndex(graph: graph, parameters: p, meta: storeMeta, inverseNorms: inverseNorms)
             index.selectHead(table)
+            if p.int8 {
+                index.codes = try loadCodes(txn, tables, rows: rows, dimension: storeMeta.dimension, metric: storeMeta.metric)
+            }
             return index
         }
     }

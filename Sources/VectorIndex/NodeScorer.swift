@@ -8,9 +8,12 @@ struct NodeScorer {
     let mode: LinkMode
     /// 1/|x| per row (angular mode only).
     let inverseNorms: UnsafePointer<Float>?
+    /// When set, rows are scored on their int8 codes instead (an int8 walk).
+    var coded: CodeQuery? = nil
 
     @inline(__always)
     func score(_ row: UInt32) -> Float {
+        if let coded { return coded.score(row) }
         let v = table.vector(row).unsafelyUnwrapped
         switch mode {
         case .innerProduct: return Kernels.dot(query, v, count: table.dimension)
@@ -24,6 +27,7 @@ struct NodeScorer {
     @inline(__always)
     func score(rows: UnsafePointer<UInt32>, count: Int, pointers: UnsafeMutablePointer<UnsafePointer<Float>?>,
                into out: UnsafeMutablePointer<Float>) {
+        if let coded { return coded.score(rows: rows, count: count, into: out) }
         for i in 0..<count { pointers[i] = table.vector(rows[i]) }
         switch mode {
         case .innerProduct: Kernels.dotRows(query, rows: pointers, count: count, dimension: table.dimension, into: out)

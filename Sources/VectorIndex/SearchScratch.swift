@@ -125,6 +125,7 @@ final class SearchScratch {
     var results: ScoreHeap
     var visited: VisitedSet
     /// One neighbour list's unvisited rows, their vector pointers and scores.
+    let batchCapacity = 512
     let batchRows = UnsafeMutablePointer<UInt32>.allocate(capacity: 512)
     let batchPointers = UnsafeMutablePointer<UnsafePointer<Float>?>.allocate(capacity: 512)
     let batchScores = UnsafeMutablePointer<Float>.allocate(capacity: 512)

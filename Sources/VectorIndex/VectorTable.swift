@@ -34,6 +34,17 @@ public struct VectorTable {
         normBlocks = norms
     }
 
+    /// A table over one contiguous copy: `rows x dimension` floats and `rows` squared norms
+    /// (the caller keeps both alive while the table is used).
+    init(dimension: Int, rows: Int, vectors: UnsafePointer<Float>, squaredNorms: UnsafePointer<Float>) {
+        self.dimension = dimension
+        self.rows = rows
+        shift = 31
+        mask = (1 << 31) - 1
+        vectorBlocks = [vectors]
+        normBlocks = [squaredNorms]
+    }
+
     /// The vector of `row`, or nil when its block was never written (a vacant row).
     @inlinable
     public func vector(_ row: UInt32) -> UnsafePointer<Float>? {

@@ -8,7 +8,8 @@ struct Build: ParsableCommand {
         abstract: "Build an ANN index over the store's items, kept in the same LMDB environment.",
         discussion: """
         --index hnsw (default): an HNSW graph over every item vector (seeded levels, all cores); for \
-        inner product the largest-norm items are also scanned exactly per query (--head-fraction). \
+        inner product the largest-norm items are also scanned exactly per query (--head-fraction); \
+        with --int8 queries walk the graph on one-byte codes and re-score the final candidates in float32. \
         --index ivf: k-means (BLAS) on a sample of the items, then every item is filed in the list \
         of its nearest centroid; lists hold float32 vectors or, with --int8, one byte per component \
         (final candidates are re-scored in float32). An existing IVF index with the same --nlist keeps \
@@ -25,7 +26,7 @@ struct Build: ParsableCommand {
 
     // IVF
     @Option(help: "IVF: number of lists (default: 4 x sqrt(items)).") var nlist: Int?
-    @Flag(help: "IVF: int8 lists (per-dimension scales) instead of float32.") var int8 = false
+    @Flag(help: "int8 codes (per-dimension scales): IVF lists, or the HNSW walk; final candidates re-scored in float32.") var int8 = false
     @Option(name: .customLong("nprobe-default"), help: "IVF: lists probed when a query does not say (default: sqrt(nlist) / 2).")
     var nprobeDefault: Int?
     @Flag(help: "IVF: train new centroids even when an index with the same --nlist exists.") var retrain = false
@@ -46,7 +47,7 @@ struct Build: ParsableCommand {
 
     func run() throws {
         switch IndexKind(rawValue: index) {
-        case .hnsw: try hnsw.build(try EmbeddingStore(path: store.db), threads: threads, seed: seed, quiet: quiet)
+        case .hnsw: try hnsw.build(try EmbeddingStore(path: store.db), threads: threads, seed: seed, int8: int8, quiet: quiet)
         case .ivf: try buildIVF()
         default: throw ValidationError("--index '\(index)': this build does not make that index")
         }

@@ -18,13 +18,14 @@ struct HNSWBuildOptions: ParsableArguments {
         guard (0...0.5).contains(headFraction) else { throw ValidationError("--head-fraction \(headFraction): expected 0...0.5") }
     }
 
-    func build(_ store: EmbeddingStore, threads: Int, seed: UInt64, quiet: Bool) throws {
+    func build(_ store: EmbeddingStore, threads: Int, seed: UInt64, int8: Bool, quiet: Bool) throws {
         var parameters = HNSWParameters()
         parameters.m = m
         parameters.efConstruction = efConstruction
         parameters.efSearch = efSearch
         parameters.headFraction = headFraction
         parameters.seed = seed
+        parameters.int8 = int8
         let clock = Date()
         let rows = try store.read { try $0.counts().items }
         let bar = quiet ? nil : ProgressBar(label: "hnsw", totalBytes: Int64(rows))

@@ -17,6 +17,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include "ck_prefetch.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,131 @@
+import VectorMath
+
+/// One byte per vector component for every row (`ScalarQuantizer`: per-dimension range, 256
+/// steps), in huge-page memory: the graph walk of an int8 HNSW scores neighbours on these
+/// (a quarter of the bytes of float32) and re-scores only its final candidates in float32.
+///
+/// `offsets[r]` is subtracted from every score of row `r`: the decoded squared norm for L2
+/// (score = 2 q.x^ - |q|^2 - |x^|^2 = -|q - x^|^2), 0 for inner product, NaN for a row without
+/// a vector (a NaN score is a dead end of the walk, as with float32).
+final class HNSWCodes {
+    let quantizer: ScalarQuantizer
+    let dimension: Int
+    let metric: Metric
+    private(set) var capacity: Int
+    private var codeBuffer: HugePageBuffer
+    private var offsetBuffer: HugePageBuffer
+    private(set) var codes: UnsafeMutablePointer<UInt8>
+    private(set) var offsets: UnsafeMutablePointer<Float>
+
+    init(quantizer: ScalarQuantizer, metric: Metric, capacity: Int) {
+        self.quantizer = quantizer
+        self.dimension = quantizer.dimension
+        self.metric = metric
+        self.capacity = max(capacity, 1)
+        codeBuffer = HugePageBuffer(bytes: self.capacity * quantizer.dimension)
+        offsetBuffer = HugePageBuffer(bytes: self.capacity * 4)
+        codes = codeBuffer.base.bindMemory(to: UInt8.self, capacity: self.capacity * quantizer.dimension)
+        offsets = offsetBuffer.base.bindMemory(to: Float.self, capacity: self.capacity)
+        offsets.update(repeating: .nan, count: self.capacity)
+    }
+
+    /// Trains the quantizer on up to `sampleRows` rows of `table` spread over it (each
+    /// dimension's 0.01% and 99.99% quantiles: a rare outlier does not stretch the steps; it is
+    /// clipped, and the float32 re-scoring of the final candidates corrects its score).
+    static func train(_ table: VectorTable, sampleRows: Int = 65_536) -> ScalarQuantizer {
+        let d = table.dimension
+        var live: [UInt32] = []
+        let stride = max(1, table.rows / max(sampleRows, 1))
+        var r = 0
+        while r < table.rows {
+            if table.hasVector(UInt32(r)) { live.append(UInt32(r)) }
+            r += stride
+        }
+        guard !live.isEmpty else {
+            return ScalarQuantizer(lower: [Float](repeating: 0, count: d), upper: [Float](repeating: 0, count: d))
+        }
+        var sample = [Float](repeating: 0, count: live.count * d)
+        sample.withUnsafeMutableBufferPointer { s in
+            for (i, row) in live.enumerated() { (s.baseAddress! + i * d).update(from: table.vector(row)!, count: d) }
+        }
+        return sample.withUnsafeBufferPointer {
+            ScalarQuantizer(training: $0, dimension: d, clipFraction: live.count >= 10_000 ? 0.0001 : 0)
+        }
+    }
+
+    /// Encodes every row of `table` (rows without a vector get a NaN offset).
+    static func encode(_ table: VectorTable, metric: Metric, quantizer: ScalarQuantizer) -> HNSWCodes {
+        let codes = HNSWCodes(quantizer: quantizer, metric: metric, capacity: table.rows)
+        for r in 0..<table.rows { codes.encode(UInt32(r), table) }
+        return codes
+    }
+
+    /// (Re-)encodes `row` from `table` (growing the arrays when needed).
+    func encode(_ row: UInt32, _ table: VectorTable) {
+        reserve(Int(row) + 1)
+        let at = codes + Int(row) * dimension
+        guard table.hasVector(row), let v = table.vector(row) else {
+            at.update(repeating: 0, count: dimension)
+            offsets[Int(row)] = .nan
+            return
+        }
+        let norm = quantizer.encode(v, into: at)
+        offsets[Int(row)] = metric == .l2 ? norm : 0
+    }
+
+    /// Grows the arrays to hold rows `0 ..< n` (not while searches run).
+    func reserve(_ n: Int) {
+        guard n > capacity else { return }
+        let newCapacity = max(n, capacity + capacity / 2)
+        let c = HugePageBuffer(bytes: newCapacity * dimension)
+        let o = HugePageBuffer(bytes: newCapacity * 4)
+        let newCodes = c.base.bindMemory(to: UInt8.self, capacity: newCapacity * dimension)
+        let newOffsets = o.base.bindMemory(to: Float.self, capacity: newCapacity)
+        newCodes.update(from: codes, count: capacity * dimension)
+        newOffsets.update(from: offsets, count: capacity)
+        (newOffsets + capacity).update(repeating: .nan, count: newCapacity - capacity)
+        codeBuffer = c
+        offsetBuffer = o
+        codes = newCodes
+        offsets = newOffsets
+        capacity = newCapacity
+    }
+
+    /// Copies rows `first ..< first + count` in from a stored block of `stride` rows:
+    /// `stride * dimension` code bytes, then `stride` offsets.
+    func load(first: Int, count: Int, from bytes: UnsafeRawPointer, stride: Int) {
+        reserve(first + count)
+        UnsafeMutableRawPointer(codes + first * dimension).copyMemory(from: bytes, byteCount: count * dimension)
+        UnsafeMutableRawPointer(offsets + first).copyMemory(from: bytes + stride * dimension, byteCount: count * 4)
+    }
+
+    var memoryBytes: Int { capacity * (dimension + 4) }
+}
+
+/// A query folded into an `HNSWCodes` frame: per-dimension weights (caller-owned scratch, no
+/// allocation per query) and a constant; see `ScalarQuantizer.prepare`.
+struct CodeQuery {
+    let codes: HNSWCodes
+    let weights: UnsafePointer<Float>
+    let constant: Float
+
+    init(_ query: UnsafePointer<Float>, codes: HNSWCodes, weights: UnsafeMutablePointer<Float>) {
+        self.codes = codes
+        self.weights = UnsafePointer(weights)
+        constant = codes.quantizer.prepare(query, metric: codes.metric == .l2 ? .l2 : .innerProduct, weights: weights)
+    }
+
+    @inline(__always)
+    func score(_ row: UInt32) -> Float {
+        let d = codes.dimension
+        return Kernels.u8Dot(weights, codes.codes + Int(row) * d, count: d) + constant - codes.offsets[Int(row)]
+    }
+
+    @inline(__always)
+    func score(rows: UnsafePointer<UInt32>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        let d = codes.dimension
+        Kernels.u8DotGather(weights, base: codes.codes, stride: d, ids: rows, count: count, dimension: d, into: out)
+        let offsets = codes.offsets
+        for i in 0..<count { out[i] += constant - offsets[Int(rows[i])] }
+    }
+}
