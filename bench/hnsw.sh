@@ -4,6 +4,7 @@
 # annctl's exact search; then annctl's HNSW and the peers (hnswlib, FAISS HNSW and IVF,
 # usearch) with the same M and efConstruction, in the same run, on the same files.
 # Usage: bench/hnsw.sh [ROWS] [METRICS] [ENGINES]   e.g. bench/hnsw.sh 1000000 "ip l2"
+# EFS / PEER_EFS: ef sweeps (comma-separated) of annctl / of the peers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}; metrics=${2:-"ip l2"}; engines=${3:-hnswlib,faiss-hnsw,usearch,faiss-ivf}
@@ -17,8 +18,10 @@ mkdir -p "$work" bench/results
 items="$work/items.npy"; queries="$work/queries.npy"
 [ -f "$items" ] || "$annctl" generate clustered --out "$items" --count "$rows" --dim $dim --seed 1 --query-count 1000 --queries "$queries"
 csv=bench/results/hnsw-$rows.csv
-echo "engine,metric,param,recall10,qps_1thread,build_s,rss_mib" > "$csv"
+efs=${EFS:-10,16,24,32,48,64,96,128,256,512,1024}
+echo "engine,metric,param,recall10,qps_1thread,build_s,rss_mib,qps_batch" > "$csv"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); data $rows x $dim clustered seed 1; M $m efC $efc; build threads $threads"
+qps() { python3 -c "import json; t=json.loads(open('$1').read().splitlines()[-1]); print(f\"{t['queries']/t['seconds']:.1f}\")"; }
 for metric in $metrics; do
   store="$work/store-$metric"
   if [ ! -f "$store/data.mdb" ]; then
@@ -26,18 +29,30 @@ for metric in $metrics; do
   fi
   truth="$work/truth-$metric.jsonl"
   [ -f "$truth" ] || "$annctl" query --db "$store" --exact --queries "$queries" --k 10 --json > "$truth" 2>/dev/null
-  start=$(date +%s.%N)
-  "$annctl" build --db "$store" --index hnsw --m $m --ef-construction $efc --threads $threads --quiet
-  build_s=$(echo "$(date +%s.%N) - $start" | bc)
-  rss=$(/usr/bin/time -f %M "$annctl" query --db "$store" --queries "$queries" --k 10 --ef 64 --json 2>&1 >/dev/null | tail -1)
-  for ef in 10 16 32 64 128 256 512 1024; do
-    "$annctl" query --db "$store" --queries "$queries" --k 10 --ef $ef --threads 1 --json > "$work/found.jsonl" 2> "$work/timing.json"
-    r=$(python3 bench/peers/recall.py "$work/found.jsonl" "$truth")
-    qps=$(python3 -c "import json; t=json.loads(open('$work/timing.json').read().splitlines()[-1]); print(f\"{t['queries']/t['seconds']:.1f}\")")
-    echo "annctl,$metric,$ef,$r,$qps,$build_s,$((rss / 1024))" >> "$csv"
-    printf "%-14s %s param %5d recall@10 %s qps %8s build %.1fs rss %dMiB\n" annctl "$metric" "$ef" "$r" "$qps" "$build_s" $((rss / 1024))
+  # annctl twice: float32 walk, then int8 walk (--int8) with float32 re-scoring.
+  for variant in annctl annctl-int8; do
+    flags=""; [ "$variant" = annctl-int8 ] && flags="--int8"
+    start=$(date +%s.%N)
+    "$annctl" build --db "$store" --index hnsw --m $m --ef-construction $efc --threads $threads $flags --quiet
+    build_s=$(echo "$(date +%s.%N) - $start" | bc)
+    # Open time: a fresh process opens the store and the index and answers one query.
+    sync; /usr/bin/time -f %e -o "$work/open.txt" "$annctl" query --db "$store" --item 0 --k 10 --json >/dev/null 2>&1
+    open_s=$(tail -1 "$work/open.txt")
+    rss=$(/usr/bin/time -f %M "$annctl" query --db "$store" --queries "$queries" --k 10 --ef 64 --json 2>&1 >/dev/null | tail -1)
+    echo "$variant $metric: build ${build_s}s on $threads threads; open + first query ${open_s}s; rss $((rss / 1024)) MiB"
+    for ef in ${efs//,/ }; do
+      "$annctl" query --db "$store" --queries "$queries" --k 10 --ef $ef --threads 1 --json > "$work/found.jsonl" 2> "$work/timing.json"
+      r=$(python3 bench/peers/recall.py "$work/found.jsonl" "$truth")
+      q1=$(qps "$work/timing.json")
+      "$annctl" query --db "$store" --queries "$queries" --k 10 --ef $ef --threads $threads --json > /dev/null 2> "$work/timing.json"
+      qb=$(qps "$work/timing.json")
+      echo "$variant,$metric,$ef,$r,$q1,$build_s,$((rss / 1024)),$qb" >> "$csv"
+      printf "%-14s %s param %5d recall@10 %s qps %8s batch qps %8s build %.1fs rss %dMiB\n" $variant "$metric" "$ef" "$r" "$q1" "$qb" "$build_s" $((rss / 1024))
+    done
   done
-  python3 bench/peers/ann_peers.py "$items" "$queries" "$truth" "$metric" "$csv" --m $m --efc $efc --threads $threads --engines "$engines"
+  python3 bench/peers/ann_peers.py "$items" "$queries" "$truth" "$metric" "$csv" --m $m --efc $efc --threads $threads \
+    --engines "$engines" --efs "${PEER_EFS:-$efs}"
 done
+python3 bench/peers/hnsw_table.py "$csv"
 python3 bench/peers/plot.py "$csv" "bench/results/hnsw-$rows.png" || true
 echo "results: $csv"

@@ -2,8 +2,10 @@
 IVFFlat) and usearch, with the same M and efConstruction.
 
 usage: ann_peers.py ITEMS.npy QUERIES.npy TRUTH.jsonl METRIC(ip|l2) OUT.csv [--m 16 --efc 200 --threads 2]
-Writes CSV rows: engine,metric,param,recall10,qps_1thread,build_s,rss_mib. Recall is against the
-exact top-10 that `annctl query --exact --json` wrote (row numbers, since the store has no ids file).
+Writes CSV rows: engine,metric,param,recall10,qps_1thread,build_s,rss_mib,qps_batch. qps_1thread:
+queries one at a time on one thread; qps_batch: all queries in one call on --threads threads.
+Recall is against the exact top-10 that `annctl query --exact --json` wrote (row numbers, since
+the store has no ids file).
 """
 import argparse
 import json
@@ -27,7 +29,8 @@ def recall(found: np.ndarray, truth: list) -> float:
     return hits / sum(len(t[:10]) for t in truth)
 
 
-def sweep(name, metric, build, search, params, out, truth, queries):
+def sweep(name, metric, build, search, params, out, truth, queries, batch=None):
+    """batch(index, queries, p): all queries in one call on the benchmark's threads."""
     base = rss_mib()
     start = time.perf_counter()
     index = build()
@@ -39,9 +42,15 @@ def sweep(name, metric, build, search, params, out, truth, queries):
         found = np.stack([search(index, q[None, :], p)[0] for q in queries])
         secs = time.perf_counter() - t0
         r = recall(found, truth)
-        out.write(f"{name},{metric},{p},{r:.4f},{len(queries) / secs:.1f},{build_s:.1f},{mem:.0f}\n")
+        bqps = 0.0
+        if batch is not None:
+            t0 = time.perf_counter()
+            batch(index, queries, p)
+            bqps = len(queries) / (time.perf_counter() - t0)
+        out.write(f"{name},{metric},{p},{r:.4f},{len(queries) / secs:.1f},{build_s:.1f},{mem:.0f},{bqps:.1f}\n")
         out.flush()
-        print(f"{name:14s} {metric} param {p:5d} recall@10 {r:.4f} qps {len(queries) / secs:8.1f} build {build_s:.1f}s mem {mem:.0f}MiB", flush=True)
+        print(f"{name:14s} {metric} param {p:5d} recall@10 {r:.4f} qps {len(queries) / secs:8.1f} batch qps {bqps:8.1f} "
+              f"build {build_s:.1f}s mem {mem:.0f}MiB", flush=True)
 
 
 def main() -> None:
@@ -50,11 +59,12 @@ def main() -> None:
     ap.add_argument("--m", type=int, default=16); ap.add_argument("--efc", type=int, default=200)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--engines", default="hnswlib,faiss-hnsw,usearch,faiss-ivf")
+    ap.add_argument("--efs", default="10,16,24,32,48,64,96,128,256,512,1024")
     a = ap.parse_args()
     x = np.load(a.items, mmap_mode="r")
     q = np.ascontiguousarray(np.load(a.queries), dtype=np.float32)
     truth = [json.loads(line)["ids"] for line in open(a.truth)]
-    efs = [10, 16, 32, 64, 128, 256, 512, 1024]
+    efs = [int(e) for e in a.efs.split(",")]
     engines = a.engines.split(",")
     with open(a.out, "a") as out:
         if "hnswlib" in engines:
@@ -71,7 +81,13 @@ def main() -> None:
             def s(idx, qq, ef):
                 idx.set_ef(max(ef, 10))
                 return idx.knn_query(qq, k=10)[0]
-            sweep("hnswlib", a.metric, b, s, efs, out, truth, q)
+
+            def bt(idx, qq, ef):
+                idx.set_ef(max(ef, 10))
+                idx.set_num_threads(a.threads)
+                idx.knn_query(qq, k=10)
+                idx.set_num_threads(1)
+            sweep("hnswlib", a.metric, b, s, efs, out, truth, q, bt)
         if "faiss-hnsw" in engines or "faiss-ivf" in engines:
             import faiss
             mt = faiss.METRIC_INNER_PRODUCT if a.metric == "ip" else faiss.METRIC_L2
@@ -87,7 +103,13 @@ def main() -> None:
             def s(idx, qq, ef):
                 idx.hnsw.efSearch = max(ef, 10)
                 return idx.search(qq, 10)[1]
-            sweep("faiss-hnsw", a.metric, b, s, efs, out, truth, q)
+
+            def bt(idx, qq, ef):
+                idx.hnsw.efSearch = max(ef, 10)
+                faiss.omp_set_num_threads(a.threads)
+                idx.search(qq, 10)
+                faiss.omp_set_num_threads(1)
+            sweep("faiss-hnsw", a.metric, b, s, efs, out, truth, q, bt)
         if "faiss-ivf" in engines:
             nlist = int(4 * np.sqrt(x.shape[0]))
 
@@ -103,7 +125,13 @@ def main() -> None:
             def s(idx, qq, nprobe):
                 idx.nprobe = nprobe
                 return idx.search(qq, 10)[1]
-            sweep("faiss-ivf", a.metric, b, s, [8, 16, 32, 64, 128, 256, 512], out, truth, q)
+
+            def bt(idx, qq, nprobe):
+                idx.nprobe = nprobe
+                faiss.omp_set_num_threads(a.threads)
+                idx.search(qq, 10)
+                faiss.omp_set_num_threads(1)
+            sweep("faiss-ivf", a.metric, b, s, [8, 16, 32, 64, 128, 256, 512], out, truth, q, bt)
         if "usearch" in engines:
             from usearch.index import Index
 
@@ -116,7 +144,11 @@ def main() -> None:
             def s(idx, qq, ef):
                 idx.expansion_search = max(ef, 10)
                 return np.asarray(idx.search(qq, 10, threads=1).keys).reshape(len(qq), -1)
-            sweep("usearch", a.metric, b, s, efs, out, truth, q)
+
+            def bt(idx, qq, ef):
+                idx.expansion_search = max(ef, 10)
+                idx.search(qq, 10, threads=a.threads)
+            sweep("usearch", a.metric, b, s, efs, out, truth, q, bt)
 
 
 if __name__ == "__main__":
