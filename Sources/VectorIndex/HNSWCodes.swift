@@ -102,30 +102,50 @@ final class HNSWCodes {
     var memoryBytes: Int { capacity * (dimension + 4) }
 }
 
-/// A query folded into an `HNSWCodes` frame: per-dimension weights (caller-owned scratch, no
-/// allocation per query) and a constant; see `ScalarQuantizer.prepare`.
+/// A query folded into an `HNSWCodes` frame for a walk: the float weights of
+/// `ScalarQuantizer.prepare` (`w_j = q_j step_j`) rounded to int8 at scale `s = 127 / max|w_j|`,
+/// so a row scores `sum_j w8_j code_j / s + constant - offset` with one exact integer kernel
+/// (`Kernels.u8s8DotGather`). The rounding moves a score by at most `sum_j 255 / (2 s)`; the
+/// walk only ranks neighbours with it, and its final candidates are re-scored in float32.
 struct CodeQuery {
     let codes: HNSWCodes
-    let weights: UnsafePointer<Float>
+    let weights: UnsafePointer<Int8>
+    let inverseScale: Float
     let constant: Float
 
-    init(_ query: UnsafePointer<Float>, codes: HNSWCodes, weights: UnsafeMutablePointer<Float>) {
+    /// `floatWeights` (`dimension` floats) and `weights` (`dimension` bytes) are caller-owned
+    /// scratch: nothing is allocated per query.
+    init(_ query: UnsafePointer<Float>, codes: HNSWCodes, floatWeights: UnsafeMutablePointer<Float>,
+         weights: UnsafeMutablePointer<Int8>) {
         self.codes = codes
+        let d = codes.dimension
+        constant = codes.quantizer.prepare(query, metric: codes.metric == .l2 ? .l2 : .innerProduct, weights: floatWeights)
+        var largest: Float = 0
+        for j in 0..<d { largest = max(largest, abs(floatWeights[j])) }
+        let scale: Float = largest > 0 && largest.isFinite ? 127 / largest : 1
+        for j in 0..<d { weights[j] = Int8(clamping: Int((floatWeights[j] * scale).rounded())) }
+        inverseScale = 1 / scale
         self.weights = UnsafePointer(weights)
-        constant = codes.quantizer.prepare(query, metric: codes.metric == .l2 ? .l2 : .innerProduct, weights: weights)
     }
 
     @inline(__always)
     func score(_ row: UInt32) -> Float {
         let d = codes.dimension
-        return Kernels.u8Dot(weights, codes.codes + Int(row) * d, count: d) + constant - codes.offsets[Int(row)]
+        let sum = Kernels.u8s8Dot(weights, codes.codes + Int(row) * d, count: d)
+        return Float(sum) * inverseScale + constant - codes.offsets[Int(row)]
     }
 
     @inline(__always)
     func score(rows: UnsafePointer<UInt32>, count: Int, into out: UnsafeMutablePointer<Float>) {
         let d = codes.dimension
-        Kernels.u8DotGather(weights, base: codes.codes, stride: d, ids: rows, count: count, dimension: d, into: out)
+        out.withMemoryRebound(to: Int32.self, capacity: count) { sums in
+            Kernels.u8s8DotGather(weights, base: codes.codes, stride: d, ids: rows, count: count, dimension: d, into: sums)
+        }
+        let raw = UnsafeMutableRawPointer(out)
         let offsets = codes.offsets
-        for i in 0..<count { out[i] += constant - offsets[Int(rows[i])] }
+        for i in 0..<count {
+            let sum = raw.load(fromByteOffset: i * 4, as: Int32.self)
+            raw.storeBytes(of: Float(sum) * inverseScale + constant - offsets[Int(rows[i])], toByteOffset: i * 4, as: Float.self)
+        }
     }
 }

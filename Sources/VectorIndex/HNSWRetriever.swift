@@ -13,6 +13,8 @@ public final class HNSWRetriever: Retriever {
     private var headScores: [Float] = []
     /// Folded query weights: the int8 walk's (first `dimension`), the head scan's (next).
     private let weightScratch: UnsafeMutablePointer<Float>
+    /// The int8 walk's query weights.
+    private let byteWeights: UnsafeMutablePointer<Int8>
 
     init(index: HNSWSearchIndex) {
         self.index = index
@@ -21,9 +23,14 @@ public final class HNSWRetriever: Retriever {
         top = TopK(capacity: 100)
         weightScratch = .allocate(capacity: 2 * index.dimension)
         weightScratch.initialize(repeating: 0, count: 2 * index.dimension)
+        byteWeights = .allocate(capacity: index.dimension)
+        byteWeights.initialize(repeating: 0, count: index.dimension)
     }
 
-    deinit { weightScratch.deallocate() }
+    deinit {
+        weightScratch.deallocate()
+        byteWeights.deallocate()
+    }
 
     /// The vector table of `reader`'s snapshot, cached while the snapshot is the same.
     private func vectors(_ reader: StoreReader) throws -> VectorTable {
@@ -59,7 +66,7 @@ public final class HNSWRetriever: Retriever {
                                              mode: index.metric == .l2 ? .l2 : .innerProduct, inverseNorms: nil)
                 var scorer = exactScorer
                 if let codes = index.codes {
-                    scorer.coded = CodeQuery(qp.baseAddress!, codes: codes, weights: weightScratch)
+                    scorer.coded = CodeQuery(qp.baseAddress!, codes: codes, floatWeights: weightScratch, weights: byteWeights)
                 }
                 // A snapshot older than the last online insert cannot start from a newer entry point.
                 if graph.maxLevel >= 0 && Int(graph.entryPoint) >= table.rows {

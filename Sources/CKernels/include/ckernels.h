@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ck_prefetch.h"
+#include "ck_walk.h"
 
 #ifdef __cplusplus
 extern "C" {
