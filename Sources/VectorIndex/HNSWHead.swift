@@ -23,6 +23,12 @@ final class HNSWHead {
     private var codes: UnsafeMutablePointer<UInt8>
     private(set) var quantizer: ScalarQuantizer?
     private var capacity: Int
+    /// Position of each head row in `rows`.
+    private var position: [UInt32: Int] = [:]
+    /// The smallest squared norm chosen by the last `select`: online rows at least this large join.
+    private var floorNorm: Float = .infinity
+    /// How many rows the last `select` chose.
+    private var target = 0
 
     init(dimension: Int) {
         self.dimension = dimension
@@ -53,22 +59,19 @@ final class HNSWHead {
                 top.push(score: table.squaredNorm(UInt32(r)), id: UInt32(r))
             }
         }
-        let chosen = top.sorted().map(\.id)
-        if chosen.count > capacity {
-            vectors.deallocate()
-            identity.deallocate()
-            codes.deallocate()
-            capacity = chosen.count
-            vectors = .allocate(capacity: capacity * dimension)
-            identity = .allocate(capacity: capacity)
-            codes = .allocate(capacity: capacity * dimension)
-            for i in 0..<capacity { identity[i] = UInt32(i) }
-        }
+        let sorted = top.sorted()
+        let chosen = sorted.map(\.id)
+        floorNorm = sorted.last?.score ?? .infinity
+        target = chosen.count
+        reserve(chosen.count)
         rows = chosen
         set = RowBitmap(capacity: table.rows)
+        position = [:]
+        position.reserveCapacity(chosen.count)
         for (i, r) in chosen.enumerated() {
             (vectors + i * dimension).update(from: table.vector(r)!, count: dimension)
             _ = set.insert(r)
+            position[r] = i
         }
         quantizer = nil
         if !chosen.isEmpty {
@@ -77,6 +80,56 @@ final class HNSWHead {
             q.encode(rows: vectors, count: chosen.count, into: codes)
             quantizer = q
         }
+    }
+
+    /// Room for `n` rows (keeps the rows held).
+    private func reserve(_ n: Int) {
+        guard n > capacity else { return }
+        let newCapacity = max(n, capacity + capacity / 2)
+        let v = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * dimension)
+        let c = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity * dimension)
+        let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
+        v.update(from: vectors, count: rows.count * dimension)
+        c.update(from: codes, count: rows.count * dimension)
+        for i in 0..<newCapacity { ids[i] = UInt32(i) }
+        vectors.deallocate()
+        codes.deallocate()
+        identity.deallocate()
+        vectors = v
+        codes = c
+        identity = ids
+        capacity = newCapacity
+    }
+
+    /// Online writes without a new selection: a head row gets its new vector; a row whose norm
+    /// reaches the head's smallest joins it (any split of the rows between head and graph
+    /// answers correctly: the graph's answer leaves out exactly the head's rows). Deleted rows
+    /// may stay (searches skip deleted rows). Returns false when the caller must `select`
+    /// again: a vector lies outside the codes' ranges (the scan's bound would not hold), or
+    /// the head grew past twice the size `select` chose.
+    func update(_ upserted: [UInt32], _ table: VectorTable) -> Bool {
+        guard let quantizer, !rows.isEmpty else { return upserted.isEmpty }
+        let upper = quantizer.upper
+        for row in upserted {
+            guard let v = table.vector(row), table.hasVector(row) else { continue }
+            let joins = set.contains(row) || table.squaredNorm(row) >= floorNorm
+            guard joins else { continue }
+            for j in 0..<dimension where !(v[j] >= quantizer.lower[j] && v[j] <= upper[j]) { return false }
+            let i: Int
+            if let at = position[row] {
+                i = at
+            } else {
+                guard rows.count < 2 * max(target, 1) else { return false }
+                reserve(rows.count + 1)
+                i = rows.count
+                rows.append(row)
+                set.insert(row)
+                position[row] = i
+            }
+            (vectors + i * dimension).update(from: v, count: dimension)
+            quantizer.encode(v, into: codes + i * dimension)
+        }
+        return true
     }
 
     /// Scores every head row against `query` and offers to `top` those that can enter it,

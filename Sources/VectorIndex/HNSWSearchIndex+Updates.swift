@@ -52,7 +52,7 @@ extension HNSWSearchIndex {
                     if graph.deleted.contains(graph.entryPoint) { graph.chooseEntryPoint() }
                 }
             }
-            selectHead(table)
+            if metric == .innerProduct && parameters.headFraction > 0 && !head.update(upserted, table) { selectHead(table) }
         }
         try HNSWStorage.saveChanges(self, writer)
     }

@@ -90,3 +90,31 @@ extension HNSWTests {
         }
     }
 }
+
+/// The exact head of inner-product indexes under online writes.
+extension HNSWTests {
+    /// New rows with the largest norms join the head (copies of head rows: inside the codes'
+    /// ranges, an incremental update; scaled up 3x: outside them, a new selection); either way
+    /// queries aimed at them get exactly what exact search gets.
+    func testLargeNormInsertsAreAnsweredExactly() throws {
+        let d = try clustered(count: 5_000, queries: 50)
+        let store = try makeStore(d, metric: .innerProduct)
+        let index = try build(store, fastParameters())
+        try store.write { try index.save($0) }
+        // The 20 largest-norm rows, copied as they are and scaled by 3.
+        let norms = (0..<d.count).map { r in (0..<d.dimension).reduce(Float(0)) { $0 + d.data[r * d.dimension + $1] * d.data[r * d.dimension + $1] } }
+        let largest = (0..<d.count).sorted { norms[$0] > norms[$1] }.prefix(20)
+        for scale: Float in [1, 3] {
+            let rows = largest.flatMap { r in d.data[r * d.dimension ..< (r + 1) * d.dimension].map { $0 * scale } }
+            let first = try store.read { try $0.counts().items }
+            try store.write { w in
+                let added = try rows.withUnsafeBufferPointer {
+                    try w.upsertVectors(.item, ids: (first ..< first + 20).map { .number(UInt64($0)) }, vectors: $0)
+                }
+                try index.apply(upserted: added, deleted: [], in: w)
+            }
+            let probes = Dataset(data: d.data, queries: rows, dimension: d.dimension)
+            XCTAssertEqual(try recall(store, index, probes, ef: 32), 1.0, accuracy: 0.01, "scale \(scale)")
+        }
+    }
+}

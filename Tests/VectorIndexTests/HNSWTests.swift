@@ -176,5 +176,6 @@ final class HNSWTests: XCTestCase {
         XCTAssertEqual(failures.list, [])
         let reopened = try IndexCatalog.open(store, kind: .hnsw)
         XCTAssertGreaterThanOrEqual(try recall(store, reopened, all, ef: 64), 0.95, "inserted items are found")
+        XCTAssertGreaterThanOrEqual(try recall(store, index, all, ef: 64), 0.95, "in memory, after online inserts")
     }
 }
