@@ -29,7 +29,7 @@ def recall(found: np.ndarray, truth: list) -> float:
     return hits / sum(len(t[:10]) for t in truth)
 
 
-def sweep(name, metric, build, search, params, out, truth, queries, batch=None):
+def sweep(name, metric, build, search, params, out, truth, queries, batch=None, batch_queries=None):
     """batch(index, queries, p): all queries in one call on the benchmark's threads."""
     base = rss_mib()
     start = time.perf_counter()
@@ -44,9 +44,10 @@ def sweep(name, metric, build, search, params, out, truth, queries, batch=None):
         r = recall(found, truth)
         bqps = 0.0
         if batch is not None:
+            bq = queries if batch_queries is None else batch_queries
             t0 = time.perf_counter()
-            batch(index, queries, p)
-            bqps = len(queries) / (time.perf_counter() - t0)
+            batch(index, bq, p)
+            bqps = len(bq) / (time.perf_counter() - t0)
         out.write(f"{name},{metric},{p},{r:.4f},{len(queries) / secs:.1f},{build_s:.1f},{mem:.0f},{bqps:.1f}\n")
         out.flush()
         print(f"{name:14s} {metric} param {p:5d} recall@10 {r:.4f} qps {len(queries) / secs:8.1f} batch qps {bqps:8.1f} "
@@ -60,10 +61,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--engines", default="hnswlib,faiss-hnsw,usearch,faiss-ivf")
     ap.add_argument("--efs", default="10,16,24,32,48,64,96,128,256,512,1024")
+    ap.add_argument("--batch-queries", help="queries of the batch runs (default: QUERIES)")
     a = ap.parse_args()
     x = np.load(a.items, mmap_mode="r")
     q = np.ascontiguousarray(np.load(a.queries), dtype=np.float32)
     truth = [json.loads(line)["ids"] for line in open(a.truth)]
+    bq = np.ascontiguousarray(np.load(a.batch_queries), dtype=np.float32) if a.batch_queries else q
     efs = [int(e) for e in a.efs.split(",")]
     engines = a.engines.split(",")
     with open(a.out, "a") as out:
@@ -87,7 +90,7 @@ def main() -> None:
                 idx.set_num_threads(a.threads)
                 idx.knn_query(qq, k=10)
                 idx.set_num_threads(1)
-            sweep("hnswlib", a.metric, b, s, efs, out, truth, q, bt)
+            sweep("hnswlib", a.metric, b, s, efs, out, truth, q, bt, bq)
         if "faiss-hnsw" in engines or "faiss-ivf" in engines:
             import faiss
             mt = faiss.METRIC_INNER_PRODUCT if a.metric == "ip" else faiss.METRIC_L2
@@ -109,7 +112,7 @@ def main() -> None:
                 faiss.omp_set_num_threads(a.threads)
                 idx.search(qq, 10)
                 faiss.omp_set_num_threads(1)
-            sweep("faiss-hnsw", a.metric, b, s, efs, out, truth, q, bt)
+            sweep("faiss-hnsw", a.metric, b, s, efs, out, truth, q, bt, bq)
         if "faiss-ivf" in engines:
             nlist = int(4 * np.sqrt(x.shape[0]))
 
@@ -131,7 +134,7 @@ def main() -> None:
                 faiss.omp_set_num_threads(a.threads)
                 idx.search(qq, 10)
                 faiss.omp_set_num_threads(1)
-            sweep("faiss-ivf", a.metric, b, s, [8, 16, 32, 64, 128, 256, 512], out, truth, q, bt)
+            sweep("faiss-ivf", a.metric, b, s, [8, 16, 32, 64, 128, 256, 512], out, truth, q, bt, bq)
         if "usearch" in engines:
             from usearch.index import Index
 
@@ -148,7 +151,7 @@ def main() -> None:
             def bt(idx, qq, ef):
                 idx.expansion_search = max(ef, 10)
                 idx.search(qq, 10, threads=a.threads)
-            sweep("usearch", a.metric, b, s, efs, out, truth, q, bt)
+            sweep("usearch", a.metric, b, s, efs, out, truth, q, bt, bq)
 
 
 if __name__ == "__main__":
