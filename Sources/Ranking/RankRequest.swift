@@ -1,4 +1,5 @@
 import Store
+import VectorIndex
 
 /// One request to the ranking pipeline: what to start from, how many results, filters,
 /// context, business rules and diversity.
@@ -81,14 +82,18 @@ public struct RankFilters: Sendable, Equatable {
     public var excludeSeen: Bool
     /// Leave out items released after the request time.
     public var releasedOnly: Bool
+    /// Rows already resolved by the caller (a server's own filter: allow lists, other
+    /// category columns): its allowed set is intersected with, its excluded set added to, the rest.
+    public var rows: SearchFilter?
 
     public init(includeCategories: [String] = [], excludeCategories: [String] = [], excludeItems: [ExternalID] = [],
-                excludeSeen: Bool = true, releasedOnly: Bool = false) {
+                excludeSeen: Bool = true, releasedOnly: Bool = false, rows: SearchFilter? = nil) {
         self.includeCategories = includeCategories
         self.excludeCategories = excludeCategories
         self.excludeItems = excludeItems
         self.excludeSeen = excludeSeen
         self.releasedOnly = releasedOnly
+        self.rows = rows
     }
 }
 
