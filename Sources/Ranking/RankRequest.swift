@@ -133,16 +133,42 @@ public struct MMROptions: Sendable, Equatable {
         case jaccard
     }
 
+    /// How a candidate's similarity to the items already picked is counted.
+    public enum Penalty: String, Sendable, CaseIterable {
+        /// The nearest pick (classic MMR).
+        case max
+        /// The mean over the picks (the greedy step of relevance + mean pairwise dissimilarity).
+        case mean
+    }
+
     /// 1: pure relevance order; lower: more diversity.
     public var lambda: Float
     public var similarity: Similarity
     /// The pool MMR picks from holds `poolFactor * k` of the best-scored candidates.
     public var poolFactor: Int
+    /// Rescale the pool's pairwise similarities to [0, 1] by their min and max, as relevance
+    /// is: embedding cosines of related items sit in a narrow band (0.5-0.9 on the demo), so
+    /// raw, the diversity term moves far less than relevance whatever lambda says.
+    public var normalizeSimilarity: Bool
+    public var penalty: Penalty
+    /// How scores become relevance: `.model` follows the model's output (`choice` logits as
+    /// chances relative to the best, probabilities over the best, else min-max); `.minMax`
+    /// always min-max over the pool.
+    public var relevance: Relevance
 
-    public init(lambda: Float = 0.7, similarity: Similarity = .cosine, poolFactor: Int = 5) {
+    public enum Relevance: String, Sendable, CaseIterable {
+        case model
+        case minMax = "min-max"
+    }
+
+    public init(lambda: Float = 0.7, similarity: Similarity = .cosine, poolFactor: Int = 5, normalizeSimilarity: Bool = true,
+                penalty: Penalty = .max, relevance: Relevance = .model) {
+        self.penalty = penalty
+        self.relevance = relevance
         self.lambda = lambda
         self.similarity = similarity
         self.poolFactor = poolFactor
+        self.normalizeSimilarity = normalizeSimilarity
     }
 }
 

@@ -54,7 +54,7 @@ public enum RankerTrainer {
     /// The loss the weights minimise.
     public enum Objective: String, Sendable, CaseIterable {
         /// Conditional logit over each interaction's chosen item and its sampled alternatives
-        /// (`ConditionalLogit`): fits the ordering of a request's candidates. Linear output.
+        /// (`ConditionalLogit`): fits the ordering of a request's candidates. Output `choice`.
         case softmax
         /// Binary logistic regression, every example on its own (`LogisticRegression`):
         /// fits absolute probabilities, per-request features included. Logistic output.
@@ -248,10 +248,16 @@ public enum RankerTrainer {
             scales.append(variance.squareRoot())
         }
         if options.objective == .softmax {
-            // A feature constant within every choice (user or context alone) cannot order candidates.
+            // A feature constant within every choice (user or context alone) cannot order
+            // candidates; it stays only as a factor of a declared cross (its own weight is 0).
             let g = options.negativesPerPositive + 1
+            let crossed = Set(options.crosses.flatMap { [$0.0, $0.1] })
             var varying: [Int] = []
             for (t, f) in kept.enumerated() {
+                if crossed.contains(layout.names[f]) {
+                    varying.append(t)
+                    continue
+                }
                 let values = train.x[f]
                 var differs = false
                 var start = 0
@@ -338,7 +344,7 @@ public enum RankerTrainer {
             options.objective == .softmax ? "held_out_choice_log_loss" : "held_out_log_loss": String(format: "%.4f", heldOutLoss),
             "split": "held out: interactions at or after \(cutoff)",
         ]
-        let model = RankingModel(output: options.objective == .softmax ? .linear : .logistic, bias: bias, features: terms,
+        let model = RankingModel(output: options.objective == .softmax ? .choice : .logistic, bias: bias, features: terms,
                                  crosses: crosses, metadata: metadata)
         return Report(model: model, cutoff: cutoff, users: users, skippedUsers: skipped, trainExamples: train.labels.count,
                       heldOutExamples: heldOut.labels.count, trainLogLoss: trainLoss, heldOutLogLoss: heldOutLoss,

@@ -104,7 +104,7 @@ final class TrainingTests: XCTestCase {
         let result = try fixture.store.read { try bound.makeRanker().recommend($0, user: DemoCatalog.userID(0), k: 5) }
         XCTAssertEqual(result.items.count, 5)
         XCTAssert(result.items.allSatisfy { $0.score.isFinite })
-        XCTAssertEqual(report.model.output, .linear)
+        XCTAssertEqual(report.model.output, .choice)
         // Binary logistic regression on the same examples: probabilities, every feature kept.
         options.horizon = 0
         options.objective = .logistic
