@@ -162,7 +162,7 @@ public struct MMROptions: Sendable, Equatable {
     }
 
     public init(lambda: Float = 0.7, similarity: Similarity = .cosine, poolFactor: Int = 5, normalizeSimilarity: Bool = true,
-                penalty: Penalty = .max, relevance: Relevance = .model) {
+                penalty: Penalty = .mean, relevance: Relevance = .model) {
         self.penalty = penalty
         self.relevance = relevance
         self.lambda = lambda
