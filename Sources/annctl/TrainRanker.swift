@@ -83,7 +83,7 @@ struct TrainRanker: ParsableCommand {
             print("  " + Format.pad(term.name, 34) + String(format: "%+.4f", term.weight))
         }
         for cross in model.crosses {
-            print("  " + Format.pad("\(cross.a) x \(cross.b)", 34) + String(format: "%+.4f", cross.weight))
+            print("  " + Format.pad("\(cross.a) x \(cross.b)", 34) + String(format: " %+.4f", cross.weight))
         }
         print("model -> \(out) in \(Format.seconds(Date().timeIntervalSince(clock)))")
     }
