@@ -79,6 +79,13 @@ extension ItemCatalog {
         }
     }
 
+    /// The category column chosen when none is named: `categories`, else `category`, else the
+    /// first multi-categorical, else the first categorical item column (nil: none).
+    public static func defaultCategoryColumn(in columns: [FeatureColumn]) -> String? {
+        (try? pick(nil, "categoryColumn", in: columns, kinds: [.multiCategorical, .categorical],
+                   preferred: ["categories", "category"]))??.name
+    }
+
     /// The column named `name` (which must have one of `kinds`), or without a name the first
     /// of `preferred` present with a right kind, or (with `fallback`) the first column of a right kind.
     static func pick(_ name: String?, _ field: String, in columns: [FeatureColumn], kinds: [FeatureKind],

@@ -1,4 +1,5 @@
 import Store
+import VectorIndex
 
 /// One request to the ranking pipeline: what to start from, how many results, filters,
 /// context, business rules and diversity.
@@ -81,14 +82,18 @@ public struct RankFilters: Sendable, Equatable {
     public var excludeSeen: Bool
     /// Leave out items released after the request time.
     public var releasedOnly: Bool
+    /// Rows already resolved by the caller (a server's own filter: allow lists, other
+    /// category columns): its allowed set is intersected with, its excluded set added to, the rest.
+    public var rows: SearchFilter?
 
     public init(includeCategories: [String] = [], excludeCategories: [String] = [], excludeItems: [ExternalID] = [],
-                excludeSeen: Bool = true, releasedOnly: Bool = false) {
+                excludeSeen: Bool = true, releasedOnly: Bool = false, rows: SearchFilter? = nil) {
         self.includeCategories = includeCategories
         self.excludeCategories = excludeCategories
         self.excludeItems = excludeItems
         self.excludeSeen = excludeSeen
         self.releasedOnly = releasedOnly
+        self.rows = rows
     }
 }
 
@@ -128,16 +133,42 @@ public struct MMROptions: Sendable, Equatable {
         case jaccard
     }
 
+    /// How a candidate's similarity to the items already picked is counted.
+    public enum Penalty: String, Sendable, CaseIterable {
+        /// The nearest pick (classic MMR).
+        case max
+        /// The mean over the picks (the greedy step of relevance + mean pairwise dissimilarity).
+        case mean
+    }
+
     /// 1: pure relevance order; lower: more diversity.
     public var lambda: Float
     public var similarity: Similarity
     /// The pool MMR picks from holds `poolFactor * k` of the best-scored candidates.
     public var poolFactor: Int
+    /// Rescale the pool's pairwise similarities to [0, 1] by their min and max, as relevance
+    /// is: embedding cosines of related items sit in a narrow band (0.5-0.9 on the demo), so
+    /// raw, the diversity term moves far less than relevance whatever lambda says.
+    public var normalizeSimilarity: Bool
+    public var penalty: Penalty
+    /// How scores become relevance: `.model` follows the model's output (`choice` logits as
+    /// chances relative to the best, probabilities over the best, else min-max); `.minMax`
+    /// always min-max over the pool.
+    public var relevance: Relevance
 
-    public init(lambda: Float = 0.7, similarity: Similarity = .cosine, poolFactor: Int = 5) {
+    public enum Relevance: String, Sendable, CaseIterable {
+        case model
+        case minMax = "min-max"
+    }
+
+    public init(lambda: Float = 0.7, similarity: Similarity = .cosine, poolFactor: Int = 5, normalizeSimilarity: Bool = true,
+                penalty: Penalty = .mean, relevance: Relevance = .model) {
+        self.penalty = penalty
+        self.relevance = relevance
         self.lambda = lambda
         self.similarity = similarity
         self.poolFactor = poolFactor
+        self.normalizeSimilarity = normalizeSimilarity
     }
 }
 

@@ -35,6 +35,12 @@ extension Ranker {
         } else if !f.includeCategories.isEmpty {
             throw RankingError.noCategoryColumn
         }
+        if let rows = f.rows {
+            if let extra = rows.excluded { excluded.formUnion(extra) }
+            if let extra = rows.allowed {
+                if allowed != nil { allowed!.formIntersection(extra) } else { allowed = extra }
+            }
+        }
         let filter = SearchFilter(allowed: allowed, excluded: excluded.count > 0 ? excluded : nil)
         return (filter.isEmpty ? nil : filter, listed)
     }

@@ -39,8 +39,16 @@ extension Ranker {
 
         Self.grow(&poolRelevance, to: p, 0)
         for i in 0 ..< p { poolRelevance[i] = pool[i].score }
-        poolRelevance.withUnsafeMutableBufferPointer { MMR.normalize(UnsafeMutableBufferPointer(rebasing: $0[0 ..< p])) }
-        if diversify && p > 1 { computePoolSimilarity(p, request.mmr.similarity) }
+        poolRelevance.withUnsafeMutableBufferPointer {
+            MMR.normalize(UnsafeMutableBufferPointer(rebasing: $0[0 ..< p]),
+                          scale: request.mmr.relevance == .minMax ? .minMax : scorer.model.output.relevanceScale, listLength: k)
+        }
+        if diversify && p > 1 {
+            computePoolSimilarity(p, request.mmr.similarity)
+            if request.mmr.normalizeSimilarity {
+                poolSimilarity.withUnsafeMutableBufferPointer { MMR.normalizeSimilarity(UnsafeMutableBufferPointer(rebasing: $0[0 ..< p * p]), count: p) }
+            }
+        }
 
         Self.grow(&mmrBest, to: p, 0)
         Self.grow(&mmrTaken, to: p, false)
@@ -53,6 +61,7 @@ extension Ranker {
                         MMR.select(relevance: UnsafeBufferPointer(rebasing: relevance[0 ..< p]),
                                    similarity: diversify && p > 1 ? similarity.baseAddress : nil,
                                    lambda: lambda, k: k, picks: &picks, best: best.baseAddress!, taken: taken.baseAddress!,
+                                   penalty: request.mmr.penalty,
                                    eligible: { i in
                                        guard let cap, let categories else { return true }
                                        let row = candidateRows[Int(pool[i].id)]

@@ -75,11 +75,11 @@ public final class Ranker {
     var sessionVectors: [Float] = []
     var sessionPresent: [Bool] = []
 
-    init(recommender: Recommender) {
+    init(recommender: Recommender, retriever: any Retriever) {
         self.recommender = recommender
         catalog = recommender.catalog
         scorer = recommender.scorer
-        retriever = recommender.index.makeRetriever()
+        self.retriever = retriever
         dimension = catalog.dimension
         query = [Float](repeating: 0, count: catalog.dimension)
         scaledQuery = query

@@ -45,8 +45,20 @@ public enum RankerTrainer {
         public var horizon = 0
         /// Features of the standard layout to leave out.
         public var excluded: Set<String> = []
+        /// What is fitted (see `Objective`).
+        public var objective = Objective.softmax
 
         public init() {}
+    }
+
+    /// The loss the weights minimise.
+    public enum Objective: String, Sendable, CaseIterable {
+        /// Conditional logit over each interaction's chosen item and its sampled alternatives
+        /// (`ConditionalLogit`): fits the ordering of a request's candidates. Output `choice`.
+        case softmax
+        /// Binary logistic regression, every example on its own (`LogisticRegression`):
+        /// fits absolute probabilities, per-request features included. Logistic output.
+        case logistic
     }
 
     public struct Report: Sendable {
@@ -62,8 +74,10 @@ public enum RankerTrainer {
         public var heldOutExamples: Int
         public var trainLogLoss: Double
         public var heldOutLogLoss: Double
+        /// Held-out choice AUC (`RankingMetrics.choiceAUC`): how often the chosen item
+        /// outscores an alternative that was offered with it.
         public var heldOutAUC: Double
-        /// Held-out AUC of single raw features (`item.popularity`, `cross.embedding_score`).
+        /// Held-out choice AUC of single raw features (`item.popularity`, `cross.embedding_score`).
         public var baselineAUC: [(name: String, auc: Double)]
     }
 
@@ -192,6 +206,19 @@ public enum RankerTrainer {
         return report
     }
 
+    /// Mean `-log P(chosen | group)` under the scores (groups of `groupSize`, chosen first).
+    static func choiceLoss(_ scores: [Double], groupSize g: Int) -> Double {
+        let groups = scores.count / g
+        guard groups > 0 else { return 0 }
+        var loss = 0.0
+        for q in 0 ..< groups {
+            let group = scores[q * g ..< (q + 1) * g]
+            let top = group.max()!
+            loss += top + log(group.reduce(0) { $0 + exp($1 - top) }) - group.first!
+        }
+        return loss / Double(groups)
+    }
+
     /// The first column is the positive, the rest negatives.
     static func append(_ matrix: FeatureMatrix, to examples: inout Examples) {
         for f in 0 ..< matrix.featureCount {
@@ -220,6 +247,34 @@ public enum RankerTrainer {
             means.append(mean)
             scales.append(variance.squareRoot())
         }
+        if options.objective == .softmax {
+            // A feature constant within every choice (user or context alone) cannot order
+            // candidates; it stays only as a factor of a declared cross (its own weight is 0).
+            let g = options.negativesPerPositive + 1
+            let crossed = Set(options.crosses.flatMap { [$0.0, $0.1] })
+            var varying: [Int] = []
+            for (t, f) in kept.enumerated() {
+                if crossed.contains(layout.names[f]) {
+                    varying.append(t)
+                    continue
+                }
+                let values = train.x[f]
+                var differs = false
+                var start = 0
+                while start < values.count && !differs {
+                    let first = values[start]
+                    for j in start + 1 ..< start + g where !(values[j] == first || (values[j].isNaN && first.isNaN)) {
+                        differs = true
+                        break
+                    }
+                    start += g
+                }
+                if differs { varying.append(t) }
+            }
+            kept = varying.map { kept[$0] }
+            means = varying.map { means[$0] }
+            scales = varying.map { scales[$0] }
+        }
         var crossTerms: [(Int, Int)] = []
         for (a, b) in options.crosses {
             guard let ia = layout.index(of: a), let ta = kept.firstIndex(of: ia) else {
@@ -247,35 +302,50 @@ public enum RankerTrainer {
             return x
         }
         let p = kept.count + crossTerms.count
+        let g = options.negativesPerPositive + 1
         let trainX = design(train), heldOutX = design(heldOut)
-        let fitted = LogisticRegression.fit(x: trainX, featureCount: p, labels: train.labels, l2: options.l2)
-        let trainP = fitted.probabilities(x: trainX, count: train.labels.count)
-        let heldOutP = fitted.probabilities(x: heldOutX, count: heldOut.labels.count)
+        let weights: [Double], bias: Double
+        let heldOutP: [Double], trainLoss: Double, heldOutLoss: Double
+        switch options.objective {
+        case .logistic:
+            let fitted = LogisticRegression.fit(x: trainX, featureCount: p, labels: train.labels, l2: options.l2)
+            let trainP = fitted.probabilities(x: trainX, count: train.labels.count)
+            heldOutP = fitted.probabilities(x: heldOutX, count: heldOut.labels.count)
+            (weights, bias) = (fitted.weights, fitted.bias)
+            trainLoss = RankingMetrics.logLoss(probabilities: trainP, labels: train.labels)
+            heldOutLoss = RankingMetrics.logLoss(probabilities: heldOutP, labels: heldOut.labels)
+        case .softmax:
+            let fitted = ConditionalLogit.fit(x: trainX, featureCount: p, groupSize: g, l2: options.l2)
+            heldOutP = fitted.scores(x: heldOutX, count: heldOut.labels.count)
+            (weights, bias) = (fitted.weights, 0)
+            trainLoss = choiceLoss(fitted.scores(x: trainX, count: train.labels.count), groupSize: g)
+            heldOutLoss = choiceLoss(heldOutP, groupSize: g)
+        }
 
         var baselines: [(String, Double)] = []
         for name in [BuiltinFeature.itemPopularity.rawValue, BuiltinFeature.embeddingScore.rawValue] {
             if let f = layout.index(of: name) {
-                baselines.append((name, RankingMetrics.auc(scores: heldOut.x[f].map(Double.init), labels: heldOut.labels)))
+                baselines.append((name, RankingMetrics.choiceAUC(scores: heldOut.x[f].map(Double.init), groupSize: g)))
             }
         }
-        let auc = RankingMetrics.auc(scores: heldOutP, labels: heldOut.labels)
-        let trainLoss = RankingMetrics.logLoss(probabilities: trainP, labels: train.labels)
-        let heldOutLoss = RankingMetrics.logLoss(probabilities: heldOutP, labels: heldOut.labels)
+        let auc = RankingMetrics.choiceAUC(scores: heldOutP, groupSize: g)
 
         let terms = kept.enumerated().map { t, f in
-            RankingModel.Term(name: layout.names[f], mean: means[t], scale: scales[t], weight: fitted.weights[t])
+            RankingModel.Term(name: layout.names[f], mean: means[t], scale: scales[t], weight: weights[t])
         }
         let crosses = crossTerms.enumerated().map { j, pair in
-            RankingModel.Cross(a: layout.names[kept[pair.0]], b: layout.names[kept[pair.1]], weight: fitted.weights[kept.count + j])
+            RankingModel.Cross(a: layout.names[kept[pair.0]], b: layout.names[kept[pair.1]], weight: weights[kept.count + j])
         }
         let metadata = [
-            "trained_by": "annctl train-ranker (logistic regression, L2 \(options.l2))",
+            "trained_by": "annctl train-ranker (\(options.objective == .softmax ? "conditional logit" : "logistic regression"), L2 \(options.l2)"
+                + (options.horizon > 0 ? ", horizon \(options.horizon)" : "") + ")",
             "examples": "\(train.labels.count) train, \(heldOut.labels.count) held out (\(options.negativesPerPositive) negatives per positive from \(options.candidates) ANN candidates)",
             "held_out_auc": String(format: "%.4f", auc),
-            "held_out_log_loss": String(format: "%.4f", heldOutLoss),
+            options.objective == .softmax ? "held_out_choice_log_loss" : "held_out_log_loss": String(format: "%.4f", heldOutLoss),
             "split": "held out: interactions at or after \(cutoff)",
         ]
-        let model = RankingModel(output: .logistic, bias: fitted.bias, features: terms, crosses: crosses, metadata: metadata)
+        let model = RankingModel(output: options.objective == .softmax ? .choice : .logistic, bias: bias, features: terms,
+                                 crosses: crosses, metadata: metadata)
         return Report(model: model, cutoff: cutoff, users: users, skippedUsers: skipped, trainExamples: train.labels.count,
                       heldOutExamples: heldOut.labels.count, trainLogLoss: trainLoss, heldOutLogLoss: heldOutLoss,
                       heldOutAUC: auc, baselineAUC: baselines)

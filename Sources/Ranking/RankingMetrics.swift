@@ -51,6 +51,27 @@ public enum RankingMetrics {
         return sum / Double(n * (n - 1) / 2)
     }
 
+    /// Mean over choices (groups of `groupSize` consecutive scores, the chosen item first) of
+    /// the share of alternatives the chosen item outscores, ties counting one half: the AUC
+    /// of each request's ranking, averaged. NaN scores rank lowest.
+    public static func choiceAUC(scores: [Double], groupSize g: Int) -> Double {
+        precondition(g >= 2 && scores.count % g == 0, "choiceAUC: \(scores.count) scores, groups of \(g)")
+        let groups = scores.count / g
+        guard groups > 0 else { return 0.5 }
+        func value(_ x: Double) -> Double { x.isNaN ? -.infinity : x }
+        var total = 0.0
+        for q in 0 ..< groups {
+            let chosen = value(scores[q * g])
+            var wins = 0.0
+            for j in 1 ..< g {
+                let other = value(scores[q * g + j])
+                wins += chosen > other ? 1 : (chosen == other ? 0.5 : 0)
+            }
+            total += wins / Double(g - 1)
+        }
+        return total / Double(groups)
+    }
+
     /// Area under the ROC curve: the probability that a random positive outscores a random
     /// negative, ties counting one half. NaN scores rank lowest. 0.5 when a class is empty.
     public static func auc(scores: [Double], labels: [Bool]) -> Double {

@@ -43,7 +43,7 @@ extension RankingModel {
         var output = Output.linear
         if let o = top["output"] {
             guard let text = o as? String, let parsed = Output(rawValue: text) else {
-                throw RankingError.modelField(path: path, field: "output", problem: "expected \"linear\" or \"logistic\", got \(fields.show(o))")
+                throw RankingError.modelField(path: path, field: "output", problem: "expected \"linear\", \"logistic\" or \"choice\", got \(fields.show(o))")
             }
             output = parsed
         }

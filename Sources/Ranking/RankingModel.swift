@@ -14,8 +14,14 @@ public struct RankingModel: Equatable, Sendable {
     public static let formatVersion = 1
 
     public enum Output: String, Sendable, CaseIterable {
+        /// The score as computed, of no stated scale (MMR relevance: min-max over the pool).
         case linear
+        /// `1 / (1 + exp(-score))`, a probability (MMR relevance: score / best score).
         case logistic
+        /// The score as computed, a choice logit: `exp(score)` is proportional to the chance
+        /// that the user picks the item among the candidates (`annctl train-ranker`'s default,
+        /// a conditional logit). MMR relevance: `exp(score - best score)`.
+        case choice
     }
 
     /// One linear term.
@@ -90,6 +96,17 @@ public struct RankingModel: Equatable, Sendable {
                 throw field(at + "." + key, "'\(name)' is not one of the model's features (list it under 'features', weight 0 if need be)")
             }
             guard cross.weight.isFinite else { throw field(at + ".weight", "expected a finite number, got \(cross.weight)") }
+        }
+    }
+}
+
+extension RankingModel.Output {
+    /// How MMR turns this output into relevance (`MMR.normalize`).
+    public var relevanceScale: MMR.RelevanceScale {
+        switch self {
+        case .linear: return .minMax
+        case .logistic: return .probability
+        case .choice: return .logit
         }
     }
 }

@@ -39,5 +39,9 @@ public final class Recommender: Sendable {
     }
 
     /// Scratch for one worker: not thread-safe, reused across requests.
-    public func makeRanker() -> Ranker { Ranker(recommender: self) }
+    public func makeRanker() -> Ranker { Ranker(recommender: self, retriever: index.makeRetriever()) }
+
+    /// Scratch for one worker that searches through `retriever` (made by this recommender's
+    /// index: a server worker passes the retriever it already owns).
+    public func makeRanker(retriever: any Retriever) -> Ranker { Ranker(recommender: self, retriever: retriever) }
 }

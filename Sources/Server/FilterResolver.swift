@@ -1,3 +1,4 @@
+import Ranking
 import VectorMath
 import Store
 import VectorIndex
@@ -6,6 +7,12 @@ import Wire
 /// Turns a request's `Filter` (and the rows a target leaves out) into a `SearchFilter`.
 enum FilterResolver {
     static let defaultCategoryColumn = "category"
+
+    /// The column a filter without `category_column` means: the ranking catalogue's category
+    /// column (`categories`, else `category`, else the first categorical one).
+    static func defaultColumn(_ reader: StoreReader) throws -> String {
+        ItemCatalog.defaultCategoryColumn(in: try reader.featureColumns(.item)) ?? defaultCategoryColumn
+    }
 
     static func resolve(_ filter: Ann_V1_Filter?, excluding: Set<UInt32>, reader: StoreReader,
                         categories: CategoryBitmaps, limits: ServerLimits) throws -> SearchFilter? {
@@ -26,10 +33,15 @@ enum FilterResolver {
                 }
                 result.allowed = allowed
             }
-            if !filter.categories.isEmpty {
-                let column = filter.categoryColumn.isEmpty ? defaultCategoryColumn : filter.categoryColumn
-                let rows = try categories.rows(column: column, labels: filter.categories, reader: reader)
-                if result.allowed != nil { result.allowed!.formIntersection(rows) } else { result.allowed = rows }
+            if !filter.categories.isEmpty || !filter.excludeCategories.isEmpty {
+                let column = filter.categoryColumn.isEmpty ? try defaultColumn(reader) : filter.categoryColumn
+                if !filter.categories.isEmpty {
+                    let rows = try categories.rows(column: column, labels: filter.categories, reader: reader)
+                    if result.allowed != nil { result.allowed!.formIntersection(rows) } else { result.allowed = rows }
+                }
+                if !filter.excludeCategories.isEmpty {
+                    excluded.formUnion(try categories.rows(column: column, labels: filter.excludeCategories, reader: reader))
+                }
             }
         }
         if excluded.count > 0 { result.excluded = excluded }

@@ -42,11 +42,9 @@ extension RequestHandler {
         let k = try resultCount(r.k)
         let candidates = try candidateCount(r.candidates, k: k)
         let parameters = try searchParameters(k: candidates, ef: r.ef, nprobe: r.nprobe)
-        let mmr = try mmrLambda(r.hasMmr ? r.mmr : nil)
+        let mmr = try diversity(r.hasMmr ? r.mmr : nil)
         let q = try context(scratch)
         let subject: RankingQuery.Subject
-        let vector: [Float]
-        var excluded: Set<UInt32> = []
         switch (r.hasUser, r.vector.isEmpty) {
         case (true, false):
             throw ServerError.badRequest("recommend: give user or vector, not both")
@@ -55,44 +53,73 @@ extension RequestHandler {
         case (true, true):
             let id = try IDConversion.external(r.user, "recommend.user")
             guard let row = try q.reader.row(of: id, .user) else { throw ServerError.unknownID(.user, id.description) }
-            guard let v = try q.reader.vector(ofRow: row, .user) else { throw ServerError.noVector(.user, id.description) }
             subject = .user(row: row, id: id)
-            vector = v
-            if !r.includeSeen { excluded = Set(try q.reader.withHistory(ofUser: row) { $0.items }) }
         case (false, false):
             try checkVector(r.vector, dimension: q.meta.dimension, field: "recommend.vector")
-            subject = .vector
-            vector = r.vector
+            subject = .vector(r.vector)
         }
-        let query = RankingQuery(subject: subject, vector: vector, k: k, context: r.context, mmrLambda: mmr,
-                                 explain: r.explain, metric: q.meta.metric)
-        return try retrieveAndRank(query, parameters: parameters, filter: r.hasFilter ? r.filter : nil,
-                                   excluding: excluded, features: r.features, q)
+        var query = RankingQuery(subject: subject, k: k, parameters: parameters, filter: try filter(r.hasFilter ? r.filter : nil, q),
+                                 includeSeen: r.includeSeen, context: r.context, mmr: mmr, explain: r.explain,
+                                 metric: q.meta.metric)
+        try apply(rules: r.hasRules ? r.rules : nil, session: r.hasSession ? r.session : nil, to: &query, field: "recommend")
+        return try answer(query, features: r.features, q)
     }
 
     func similar(_ r: Ann_V1_SimilarRequest, scratch: WorkerScratch) throws -> Ann_V1_Results {
         let k = try resultCount(r.k)
         let candidates = try candidateCount(r.candidates, k: k)
         let parameters = try searchParameters(k: candidates, ef: r.ef, nprobe: r.nprobe)
-        let mmr = try mmrLambda(r.hasMmr ? r.mmr : nil)
+        let mmr = try diversity(r.hasMmr ? r.mmr : nil)
         guard r.hasItem else { throw ServerError.badRequest("similar: item missing") }
         let q = try context(scratch)
         let id = try IDConversion.external(r.item, "similar.item")
         guard let row = try q.reader.row(of: id, .item) else { throw ServerError.unknownID(.item, id.description) }
-        guard let vector = try q.reader.vector(ofRow: row, .item) else { throw ServerError.noVector(.item, id.description) }
-        let query = RankingQuery(subject: .item(row: row, id: id), vector: vector, k: k, context: r.context,
-                                 mmrLambda: mmr, explain: r.explain, metric: q.meta.metric)
-        return try retrieveAndRank(query, parameters: parameters, filter: r.hasFilter ? r.filter : nil,
-                                   excluding: [row], features: r.features, q)
+        var query = RankingQuery(subject: .item(row: row, id: id), k: k, parameters: parameters,
+                                 filter: try filter(r.hasFilter ? r.filter : nil, q), includeSeen: r.includeSeen,
+                                 context: r.context, mmr: mmr, explain: r.explain, metric: q.meta.metric)
+        if r.hasUser {
+            let user = try IDConversion.external(r.user, "similar.user")
+            guard let userRow = try q.reader.row(of: user, .user) else { throw ServerError.unknownID(.user, user.description) }
+            query.user = (userRow, user)
+        }
+        try apply(rules: r.hasRules ? r.rules : nil, session: r.hasSession ? r.session : nil, to: &query, field: "similar")
+        return try answer(query, features: r.features, q)
     }
 
-    private func retrieveAndRank(_ query: RankingQuery, parameters: SearchParameters, filter: Ann_V1_Filter?,
-                                 excluding: Set<UInt32>, features: [String], _ q: QueryContext) throws -> Ann_V1_Results {
-        let searchFilter = try FilterResolver.resolve(filter, excluding: excluding, reader: q.reader,
-                                                      categories: q.generation.categories, limits: limits)
-        let found = try q.retriever.search(q.reader, query: query.vector, parameters: parameters, filter: searchFilter)
-        let ranked = try q.session.rank(query, candidates: found, reader: q.reader)
-        return try results(ranked.prefix(query.k), features: features, reader: q.reader)
+    private func filter(_ filter: Ann_V1_Filter?, _ q: QueryContext) throws -> SearchFilter? {
+        try FilterResolver.resolve(filter, excluding: [], reader: q.reader, categories: q.generation.categories, limits: limits)
+    }
+
+    private func answer(_ query: RankingQuery, features: [String], _ q: QueryContext) throws -> Ann_V1_Results {
+        let answer = try q.session.answer(query, reader: q.reader)
+        var out = try results(answer.items.prefix(query.k), features: features, reader: q.reader)
+        out.querySource = answer.querySource
+        return out
+    }
+
+    /// Business rules and the session block of recommend and similar.
+    private func apply(rules: Ann_V1_Rules?, session: Ann_V1_Session?, to query: inout RankingQuery, field: String) throws {
+        if let rules {
+            if rules.hasMinScore {
+                guard rules.minScore.isFinite else { throw ServerError.badRequest("\(field).rules.minScore \(rules.minScore): expected a finite number") }
+                query.minScore = rules.minScore
+            }
+            if rules.categoryCap > 0 { query.categoryCap = Int(rules.categoryCap) }
+        }
+        guard let session else { return }
+        try limits.check("\(field).session.items", session.items.count, max: limits.maxK)
+        query.sessionItems = try session.items.enumerated().map { i, id in try IDConversion.external(id, "\(field).session.items[\(i)]") }
+        if session.hasWeight {
+            guard session.weight >= 0 && session.weight <= 1 else {
+                throw ServerError.badRequest("\(field).session.weight \(session.weight): expected 0...1")
+            }
+            query.sessionWeight = session.weight
+        }
+        if session.hasTime { query.time = session.time }
+        guard abs(session.utcOffsetSeconds) <= 86_400 else {
+            throw ServerError.badRequest("\(field).session.utcOffsetSeconds \(session.utcOffsetSeconds): expected -86400...86400")
+        }
+        query.utcOffsetSeconds = session.utcOffsetSeconds
     }
 
     // MARK: checks
@@ -116,12 +143,17 @@ extension RequestHandler {
         return SearchParameters(k: k, ef: ef == 0 ? nil : Int(ef), nprobe: nprobe == 0 ? nil : Int(nprobe))
     }
 
-    func mmrLambda(_ mmr: Ann_V1_Mmr?) throws -> Float? {
+    func diversity(_ mmr: Ann_V1_Mmr?) throws -> RankingQuery.Diversity? {
         guard let mmr else { return nil }
         guard mmr.lambda >= 0 && mmr.lambda <= 1 else {
             throw ServerError.badRequest("mmr.lambda \(mmr.lambda): expected 0...1")
         }
-        return mmr.lambda
+        guard ["", "cosine", "jaccard"].contains(mmr.similarity) else {
+            throw ServerError.badRequest("mmr.similarity '\(mmr.similarity)': expected cosine or jaccard")
+        }
+        try limits.check("mmr.poolFactor", Int(mmr.poolFactor), max: 100)
+        return RankingQuery.Diversity(lambda: mmr.lambda, similarity: mmr.similarity,
+                                      poolFactor: mmr.poolFactor == 0 ? nil : Int(mmr.poolFactor))
     }
 
     func checkVector(_ v: [Float], dimension: Int, field: String) throws {
@@ -143,6 +175,7 @@ extension RequestHandler {
             hit.id = IDConversion.wire(try reader.externalID(ofRow: item.row, .item))
             hit.score = item.score
             if let reason = item.reason { hit.reason = reason }
+            if let ann = item.annScore { hit.annScore = ann }
             if !features.isEmpty {
                 let stored = try reader.features(row: item.row, .item)
                 for name in features {

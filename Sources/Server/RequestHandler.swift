@@ -147,6 +147,7 @@ final class RequestHandler: @unchecked Sendable {
         s.metric = g.meta?.metric.rawValue ?? ""
         s.ops = ServerMetrics.summary(of: core.metrics)
         s.cpuSeconds = ProcessCPU.seconds()
+        s.ranking = core.configuration.recommendHandler.summary
         return s
     }
 
@@ -160,6 +161,7 @@ final class RequestHandler: @unchecked Sendable {
         h.index = g.summary
         h.writeSequence = try reader.counts().writeSequence
         h.dimension = UInt32(meta.dimension)
+        h.ranking = core.configuration.recommendHandler.summary
         return h
     }
 }

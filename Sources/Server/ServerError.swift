@@ -1,4 +1,5 @@
 import NNG
+import Ranking
 import Store
 import VectorIndex
 import Wire
@@ -52,6 +53,7 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case let e as WireError: return .badRequest(e.description)
         case let e as IndexError: return classify(index: e)
         case let e as StoreError: return classify(store: e)
+        case let e as RankingError: return classify(ranking: e)
         default: return .internalError("\(error)")
         }
     }
@@ -66,6 +68,16 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidParameter: return .badRequest(error.description)
         case .notBuilt, .queryCountMismatch, .corruptIndex, .layoutVersionMismatch, .storeChangedDuringBuild:
             return .internalError(error.description)
+        }
+    }
+
+    private static func classify(ranking error: RankingError) -> ServerError {
+        switch error {
+        case .invalidRequest, .unknownLabel, .noCategoryColumn, .invalidInput: return .badRequest(error.description)
+        case let .noVector(entity, id): return .noVector(entity, id.description)
+        case let .index(e): return classify(index: e)
+        case let .store(e): return classify(store: e)
+        case .modelUnreadable, .modelField, .unsupportedModelVersion, .unknownFeature: return .internalError(error.description)
         }
     }
 

@@ -26,8 +26,9 @@ final class ServingCore: @unchecked Sendable {
         logger = configuration.logger
         let path = configuration.storePath
         let store = try EmbeddingStore(path: path, create: configuration.createStore)
-        box = GenerationBox(try ServingGeneration(number: 1, store: store, resolvedPath: Self.resolve(path),
-                                                  indexKind: configuration.indexKind))
+        let first = try ServingGeneration(number: 1, store: store, resolvedPath: Self.resolve(path), indexKind: configuration.indexKind)
+        if let index = first.index { try configuration.recommendHandler.prepare(store: store, index: index) }
+        box = GenerationBox(first)
         handler = RequestHandler(core: self)
         writes = WriteExecutor(core: self)
     }
@@ -68,6 +69,7 @@ final class ServingCore: @unchecked Sendable {
             let store = resolved == old.resolvedPath ? old.store : try EmbeddingStore(path: configuration.storePath)
             let next = try ServingGeneration(number: old.number + 1, store: store, resolvedPath: resolved,
                                              indexKind: configuration.indexKind)
+            if let index = next.index { try configuration.recommendHandler.prepare(store: store, index: index) }
             box.replace(with: next)
             logger.notice("reloaded (\(reason)): generation \(next.number), \(next.summary)")
             return next.number

@@ -33,8 +33,9 @@ final class WorkerScratch {
             generation = g
             version = g.number
             if let index = g.index {
-                retriever = index.makeRetriever()
-                session = try handler.makeSession(store: g.store, index: index)
+                let r = index.makeRetriever()
+                retriever = r
+                session = try handler.makeSession(store: g.store, index: index, retriever: r)
             }
         }
         let g = generation!

@@ -1,10 +1,16 @@
 import Foundation
 
-/// Interaction histories. Each user gets `historyLength` events at increasing times within the
-/// last `historyDays` of the release span. Each event picks one not-yet-seen item, released
-/// before the event, from a softmax over
-///     3 * (user · item)  -  0.5 * log(popularity rank + 1)  +  log(recency factor)
-/// where the recency factor is up to 4 for an item released in the last 30 days.
+/// Interaction histories. Each user gets `historyLength` events on random days within the
+/// last `historyDays` of the release span; the hour of an event is near the user's active hour
+/// (normal, sd `activeHourSpread` hours, circular) with probability `activeShare`, else
+/// uniform. Each event picks one not-yet-seen item, released before the event, from a softmax over
+///     a(m) * 3 * (user · item)  -  b(m) * 0.5 * log(popularity rank + 1)  +  log(recency factor)
+/// where the recency factor is up to 4 for an item released in the last 30 days, and
+/// `m = exp(-d^2 / 8)` matches the event's hour to the user's active hour (d: circular hour
+/// distance): at active hours (m = 1) a = b = 1; off hours the choice follows taste less
+/// (a = 0.6) and popularity more (b = 1.6), as casual browsing does. So the hour of a request
+/// against the hours of the user's history (`cross.hour_match`) changes how a ranker should
+/// weigh the embedding score and popularity (declared crosses learn it).
 /// Only a candidate subset is scored per user: up to 400 items from each taste cluster,
 /// 150 from the popular head and 100 at random. The last `testFraction` of each user's
 /// events form the test split.
@@ -13,6 +19,20 @@ extension DemoCatalog {
     static let popularityWeight = 0.5
     static let recencyBoost = 3.0
     static let recencyWindow: Int64 = 30 * secondsPerDay
+    static let activeShare = 0.8
+    static let activeHourSpread = 2.0
+
+    /// Taste and popularity multipliers at hour match `m` (see above).
+    static func hourScales(match m: Double) -> (affinity: Double, popularity: Double) {
+        (0.6 + 0.4 * m, 1.6 - 0.6 * m)
+    }
+
+    /// `exp(-d^2 / 8)` of the circular distance in hours between `hour` and `active`.
+    static func hourMatch(_ hour: Double, active: Double) -> Double {
+        let raw = abs(hour - active).truncatingRemainder(dividingBy: 24)
+        let d = min(raw, 24 - raw)
+        return exp(-d * d / 8)
+    }
 
     static func makeHistories(_ spec: DemoCatalogSpec, _ items: ItemTable,
                               _ users: UserTable) -> (train: [Interaction], test: [Interaction]) {
@@ -62,25 +82,30 @@ extension DemoCatalog {
         unique.reserveCapacity(candidates.count)
         for c in candidates where unique.last != c { unique.append(c) }
 
-        // Base weights: affinity and popularity, shifted by the maximum so exp cannot overflow.
-        var logits = [Double](repeating: 0, count: unique.count)
+        // Taste and popularity terms of each candidate; the event's hour scales them.
+        var affinity = [Double](repeating: 0, count: unique.count)
+        var popularity = [Double](repeating: 0, count: unique.count)
         items.vectors.withUnsafeBufferPointer { x in
             users.vectors.withUnsafeBufferPointer { u in
                 let userRow = u.baseAddress! + user * d
                 for (i, item) in unique.enumerated() {
-                    let dot = Double(GroundTruth.dotProduct(userRow, x.baseAddress! + Int(item) * d, d))
-                    logits[i] = affinityWeight * dot - popularityWeight * log(Double(items.rank[Int(item)] + 1))
+                    affinity[i] = affinityWeight * Double(GroundTruth.dotProduct(userRow, x.baseAddress! + Int(item) * d, d))
+                    popularity[i] = -popularityWeight * log(Double(items.rank[Int(item)] + 1))
                 }
             }
         }
-        let top = logits.max() ?? 0
-        let weights = logits.map { exp($0 - top) }
+        var weights = [Double](repeating: 0, count: unique.count)
         let released = unique.map { items.released[Int($0)] }
 
         let end = spec.epochBase + Int64(spec.releaseDays) * secondsPerDay
         let start = end - Int64(spec.historyDays) * secondsPerDay
-        let span = Double(end - start)
-        var times = (0..<users.historyLength[user]).map { _ in start + Int64(rng.nextDouble() * span) }
+        let active = users.activeHour[user]
+        var times = (0..<users.historyLength[user]).map { _ -> Int64 in
+            let day = Int64(rng.nextDouble() * Double(spec.historyDays))
+            var hour = rng.nextBool(probability: activeShare) ? active + activeHourSpread * rng.nextGaussian() : 24 * rng.nextDouble()
+            hour = (hour.truncatingRemainder(dividingBy: 24) + 24).truncatingRemainder(dividingBy: 24)
+            return min(end - 1, start + day * secondsPerDay + Int64(hour * 3600))
+        }
         times.sort()
         for i in times.indices.dropFirst() where times[i] <= times[i - 1] { times[i] = times[i - 1] + 1 }
 
@@ -89,6 +114,11 @@ extension DemoCatalog {
         var events: [Interaction] = []
         events.reserveCapacity(times.count)
         for t in times {
+            let hour = Double(((t % secondsPerDay) + secondsPerDay) % secondsPerDay) / 3600
+            let (a, b) = hourScales(match: hourMatch(hour, active: active))
+            var top = -Double.infinity
+            for i in unique.indices { top = max(top, a * affinity[i] + b * popularity[i]) }
+            for i in unique.indices { weights[i] = exp(a * affinity[i] + b * popularity[i] - top) }
             var total = 0.0
             for i in unique.indices {
                 var w = 0.0

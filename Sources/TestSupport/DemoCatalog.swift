@@ -51,6 +51,8 @@ public struct DemoCatalog: Sendable {
     public let userActivity: [Double]
     /// 0...4: activity band (`s0` least active).
     public let userSegment: [Int]
+    /// Hour of day (UTC, 0..<24) around which the user is active (see `DemoCatalog+Histories.swift`).
+    public let userActiveHour: [Double]
 
     /// Interactions before each user's split point, by user, then time.
     public let train: [Interaction]
@@ -78,6 +80,7 @@ public struct DemoCatalog: Sendable {
         userCategoryTastes = users.categoryTastes
         userActivity = users.activity
         userSegment = users.segment
+        userActiveHour = users.activeHour
         (train, test) = Self.makeHistories(spec, items, users)
     }
 
@@ -123,6 +126,7 @@ extension DemoCatalog {
         var activity: [Double]
         var segment: [Int]
         var historyLength: [Int]
+        var activeHour: [Double]
     }
 
     static func makeItems(_ spec: DemoCatalogSpec, _ model: ClusteredEmbeddings) -> ItemTable {
@@ -204,7 +208,7 @@ extension DemoCatalog {
         for i in 0..<spec.items { clusterCategory[Int(items.clusters[i])] = items.categories[i][0] }
 
         var table = UserTable(vectors: [Float](repeating: 0, count: spec.users * d), tastes: [], categoryTastes: [],
-                              activity: [], segment: [], historyLength: [])
+                              activity: [], segment: [], historyLength: [], activeHour: [])
         var vector = [Double](repeating: 0, count: d)
         for user in 0..<spec.users {
             var r = SeededRandom(seed: userSeed, stream: UInt64(user))
@@ -235,6 +239,9 @@ extension DemoCatalog {
             table.activity.append(multiplier / (1 + multiplier))
             table.segment.append(min(4, Int(multiplier / (1 + multiplier) * 5)))
             table.historyLength.append(min(max(3, length), 10 * spec.historyMean))
+            // Morning, midday or evening people (drawn last: the draws above are unchanged).
+            let peaks = [8.0, 12.5, 20.5]
+            table.activeHour.append((peaks[r.next(below: 3)] + 1.5 * r.nextGaussian() + 24).truncatingRemainder(dividingBy: 24))
         }
         return table
     }

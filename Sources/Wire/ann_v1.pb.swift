@@ -10,10 +10,11 @@
 
 /// ann.v1: the request-reply protocol of `annctl serve` (NNG REQ/REP).
 ///
-/// Version 1. Rules that keep it compatible: fields are only added (new numbers), never
-/// renumbered, retyped or reused; a reader ignores nothing silently in JSON (unknown JSON fields
-/// are a BAD_REQUEST) and skips unknown binary fields. A breaking change is a new package,
-/// ann.v2, served beside this one. Reference: docs/PROTOCOL.md. Generated code:
+/// Version 1, revision 1.1 (ranking fields; docs/PROTOCOL.md). Rules that keep it
+/// compatible: fields are only added (new numbers), never renumbered, retyped or reused; a reader
+/// ignores nothing silently in JSON (unknown JSON fields are a BAD_REQUEST) and skips unknown
+/// binary fields. A breaking change is a new package, ann.v2, served beside this one. Reference:
+/// docs/PROTOCOL.md. Generated code:
 /// Sources/Wire/ann_v1.pb.swift and tools/python/annclient/ann_v1_pb2.py (tools/regen-proto).
 ///
 /// Encodings: one NNG message holds one `Request` (one `Reply` back). Binary protobuf by
@@ -157,6 +158,9 @@ public nonisolated struct Ann_V1_Filter: Sendable {
   /// Only these items (an allow list); unknown ids are UNKNOWN_ID.
   public var onlyItems: [Ann_V1_Id] = []
 
+  /// Never items whose `category_column` has one of these labels (added in 1.1).
+  public var excludeCategories: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -171,9 +175,82 @@ public nonisolated struct Ann_V1_Mmr: Sendable {
   /// 1 = relevance only, 0 = diversity only. Sent means "apply MMR".
   public var lambda: Float = 0
 
+  /// What "similar" means: "cosine" of item embeddings (default) or "jaccard" of category
+  /// labels (added in 1.1).
+  public var similarity: String = String()
+
+  /// MMR picks from the pool_factor x k best-scored candidates; 0 means 5 (added in 1.1).
+  public var poolFactor: UInt32 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+/// Business rules of the ranking stage (added in 1.1).
+public nonisolated struct Ann_V1_Rules: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Results scoring below this are dropped (the answer may be shorter than k).
+  public var minScore: Float {
+    get {_minScore ?? 0}
+    set {_minScore = newValue}
+  }
+  /// Returns true if `minScore` has been explicitly set.
+  public var hasMinScore: Bool {self._minScore != nil}
+  /// Clears the value of `minScore`. Subsequent reads from it will return its default value.
+  public mutating func clearMinScore() {self._minScore = nil}
+
+  /// At most this many results per category label; 0 means no cap.
+  public var categoryCap: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _minScore: Float? = nil
+}
+
+/// When the request happens and what the user did just before (added in 1.1).
+public nonisolated struct Ann_V1_Session: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Items of the current session: blended into the query vector and left out of the answer.
+  public var items: [Ann_V1_Id] = []
+
+  /// Weight of their mean embedding in the query vector (0...1); absent means 0.5.
+  public var weight: Float {
+    get {_weight ?? 0}
+    set {_weight = newValue}
+  }
+  /// Returns true if `weight` has been explicitly set.
+  public var hasWeight: Bool {self._weight != nil}
+  /// Clears the value of `weight`. Subsequent reads from it will return its default value.
+  public mutating func clearWeight() {self._weight = nil}
+
+  /// Request time, seconds since 1970; absent means the server's clock.
+  public var time: Int64 {
+    get {_time ?? 0}
+    set {_time = newValue}
+  }
+  /// Returns true if `time` has been explicitly set.
+  public var hasTime: Bool {self._time != nil}
+  /// Clears the value of `time`. Subsequent reads from it will return its default value.
+  public mutating func clearTime() {self._time = nil}
+
+  /// Offset of the user's local time from UTC, seconds (hour-of-day features).
+  public var utcOffsetSeconds: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _weight: Float? = nil
+  fileprivate var _time: Int64? = nil
 }
 
 /// Nearest items to a vector.
@@ -214,128 +291,224 @@ public nonisolated struct Ann_V1_SearchRequest: Sendable {
 }
 
 /// Items for a user (or for a taste vector): retrieval, then the ranking stage.
-public nonisolated struct Ann_V1_RecommendRequest: Sendable {
+public nonisolated struct Ann_V1_RecommendRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Exactly one of `user` and `vector`.
   public var user: Ann_V1_Id {
-    get {_user ?? Ann_V1_Id()}
-    set {_user = newValue}
+    get {_storage._user ?? Ann_V1_Id()}
+    set {_uniqueStorage()._user = newValue}
   }
   /// Returns true if `user` has been explicitly set.
-  public var hasUser: Bool {self._user != nil}
+  public var hasUser: Bool {_storage._user != nil}
   /// Clears the value of `user`. Subsequent reads from it will return its default value.
-  public mutating func clearUser() {self._user = nil}
+  public mutating func clearUser() {_uniqueStorage()._user = nil}
 
-  public var vector: [Float] = []
+  public var vector: [Float] {
+    get {_storage._vector}
+    set {_uniqueStorage()._vector = newValue}
+  }
 
   /// Results wanted; 0 means 10.
-  public var k: UInt32 = 0
+  public var k: UInt32 {
+    get {_storage._k}
+    set {_uniqueStorage()._k = newValue}
+  }
 
   /// Retrieved candidates handed to ranking; 0 means max(k, 100).
-  public var candidates: UInt32 = 0
+  public var candidates: UInt32 {
+    get {_storage._candidates}
+    set {_uniqueStorage()._candidates = newValue}
+  }
 
   public var filter: Ann_V1_Filter {
-    get {_filter ?? Ann_V1_Filter()}
-    set {_filter = newValue}
+    get {_storage._filter ?? Ann_V1_Filter()}
+    set {_uniqueStorage()._filter = newValue}
   }
   /// Returns true if `filter` has been explicitly set.
-  public var hasFilter: Bool {self._filter != nil}
+  public var hasFilter: Bool {_storage._filter != nil}
   /// Clears the value of `filter`. Subsequent reads from it will return its default value.
-  public mutating func clearFilter() {self._filter = nil}
+  public mutating func clearFilter() {_uniqueStorage()._filter = nil}
 
   /// Request context for ranking (e.g. "device": "mobile").
-  public var context: Dictionary<String,String> = [:]
+  public var context: Dictionary<String,String> {
+    get {_storage._context}
+    set {_uniqueStorage()._context = newValue}
+  }
 
   /// Diversify the answer; absent means no MMR.
   public var mmr: Ann_V1_Mmr {
-    get {_mmr ?? Ann_V1_Mmr()}
-    set {_mmr = newValue}
+    get {_storage._mmr ?? Ann_V1_Mmr()}
+    set {_uniqueStorage()._mmr = newValue}
   }
   /// Returns true if `mmr` has been explicitly set.
-  public var hasMmr: Bool {self._mmr != nil}
+  public var hasMmr: Bool {_storage._mmr != nil}
   /// Clears the value of `mmr`. Subsequent reads from it will return its default value.
-  public mutating func clearMmr() {self._mmr = nil}
+  public mutating func clearMmr() {_uniqueStorage()._mmr = nil}
 
   /// Keep the items of the user's history (they are left out by default).
-  public var includeSeen: Bool = false
+  public var includeSeen: Bool {
+    get {_storage._includeSeen}
+    set {_uniqueStorage()._includeSeen = newValue}
+  }
 
   /// Ask for a reason per result.
-  public var explain: Bool = false
+  public var explain: Bool {
+    get {_storage._explain}
+    set {_uniqueStorage()._explain = newValue}
+  }
 
-  public var ef: UInt32 = 0
+  public var ef: UInt32 {
+    get {_storage._ef}
+    set {_uniqueStorage()._ef = newValue}
+  }
 
-  public var nprobe: UInt32 = 0
+  public var nprobe: UInt32 {
+    get {_storage._nprobe}
+    set {_uniqueStorage()._nprobe = newValue}
+  }
 
   /// Item feature columns to return with each hit.
-  public var features: [String] = []
+  public var features: [String] {
+    get {_storage._features}
+    set {_uniqueStorage()._features = newValue}
+  }
+
+  public var rules: Ann_V1_Rules {
+    get {_storage._rules ?? Ann_V1_Rules()}
+    set {_uniqueStorage()._rules = newValue}
+  }
+  /// Returns true if `rules` has been explicitly set.
+  public var hasRules: Bool {_storage._rules != nil}
+  /// Clears the value of `rules`. Subsequent reads from it will return its default value.
+  public mutating func clearRules() {_uniqueStorage()._rules = nil}
+
+  public var session: Ann_V1_Session {
+    get {_storage._session ?? Ann_V1_Session()}
+    set {_uniqueStorage()._session = newValue}
+  }
+  /// Returns true if `session` has been explicitly set.
+  public var hasSession: Bool {_storage._session != nil}
+  /// Clears the value of `session`. Subsequent reads from it will return its default value.
+  public mutating func clearSession() {_uniqueStorage()._session = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _user: Ann_V1_Id? = nil
-  fileprivate var _filter: Ann_V1_Filter? = nil
-  fileprivate var _mmr: Ann_V1_Mmr? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Items similar to an item (the item itself is left out).
-public nonisolated struct Ann_V1_SimilarRequest: Sendable {
+public nonisolated struct Ann_V1_SimilarRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var item: Ann_V1_Id {
-    get {_item ?? Ann_V1_Id()}
-    set {_item = newValue}
+    get {_storage._item ?? Ann_V1_Id()}
+    set {_uniqueStorage()._item = newValue}
   }
   /// Returns true if `item` has been explicitly set.
-  public var hasItem: Bool {self._item != nil}
+  public var hasItem: Bool {_storage._item != nil}
   /// Clears the value of `item`. Subsequent reads from it will return its default value.
-  public mutating func clearItem() {self._item = nil}
+  public mutating func clearItem() {_uniqueStorage()._item = nil}
 
-  public var k: UInt32 = 0
+  public var k: UInt32 {
+    get {_storage._k}
+    set {_uniqueStorage()._k = newValue}
+  }
 
-  public var candidates: UInt32 = 0
+  public var candidates: UInt32 {
+    get {_storage._candidates}
+    set {_uniqueStorage()._candidates = newValue}
+  }
 
   public var filter: Ann_V1_Filter {
-    get {_filter ?? Ann_V1_Filter()}
-    set {_filter = newValue}
+    get {_storage._filter ?? Ann_V1_Filter()}
+    set {_uniqueStorage()._filter = newValue}
   }
   /// Returns true if `filter` has been explicitly set.
-  public var hasFilter: Bool {self._filter != nil}
+  public var hasFilter: Bool {_storage._filter != nil}
   /// Clears the value of `filter`. Subsequent reads from it will return its default value.
-  public mutating func clearFilter() {self._filter = nil}
+  public mutating func clearFilter() {_uniqueStorage()._filter = nil}
 
-  public var context: Dictionary<String,String> = [:]
+  public var context: Dictionary<String,String> {
+    get {_storage._context}
+    set {_uniqueStorage()._context = newValue}
+  }
 
   public var mmr: Ann_V1_Mmr {
-    get {_mmr ?? Ann_V1_Mmr()}
-    set {_mmr = newValue}
+    get {_storage._mmr ?? Ann_V1_Mmr()}
+    set {_uniqueStorage()._mmr = newValue}
   }
   /// Returns true if `mmr` has been explicitly set.
-  public var hasMmr: Bool {self._mmr != nil}
+  public var hasMmr: Bool {_storage._mmr != nil}
   /// Clears the value of `mmr`. Subsequent reads from it will return its default value.
-  public mutating func clearMmr() {self._mmr = nil}
+  public mutating func clearMmr() {_uniqueStorage()._mmr = nil}
 
-  public var explain: Bool = false
+  public var explain: Bool {
+    get {_storage._explain}
+    set {_uniqueStorage()._explain = newValue}
+  }
 
-  public var ef: UInt32 = 0
+  public var ef: UInt32 {
+    get {_storage._ef}
+    set {_uniqueStorage()._ef = newValue}
+  }
 
-  public var nprobe: UInt32 = 0
+  public var nprobe: UInt32 {
+    get {_storage._nprobe}
+    set {_uniqueStorage()._nprobe = newValue}
+  }
 
   /// Item feature columns to return with each hit.
-  public var features: [String] = []
+  public var features: [String] {
+    get {_storage._features}
+    set {_uniqueStorage()._features = newValue}
+  }
+
+  /// A user whose history and features feed the ranking (and whose history is left out
+  /// unless include_seen) (added in 1.1).
+  public var user: Ann_V1_Id {
+    get {_storage._user ?? Ann_V1_Id()}
+    set {_uniqueStorage()._user = newValue}
+  }
+  /// Returns true if `user` has been explicitly set.
+  public var hasUser: Bool {_storage._user != nil}
+  /// Clears the value of `user`. Subsequent reads from it will return its default value.
+  public mutating func clearUser() {_uniqueStorage()._user = nil}
+
+  public var rules: Ann_V1_Rules {
+    get {_storage._rules ?? Ann_V1_Rules()}
+    set {_uniqueStorage()._rules = newValue}
+  }
+  /// Returns true if `rules` has been explicitly set.
+  public var hasRules: Bool {_storage._rules != nil}
+  /// Clears the value of `rules`. Subsequent reads from it will return its default value.
+  public mutating func clearRules() {_uniqueStorage()._rules = nil}
+
+  public var session: Ann_V1_Session {
+    get {_storage._session ?? Ann_V1_Session()}
+    set {_uniqueStorage()._session = newValue}
+  }
+  /// Returns true if `session` has been explicitly set.
+  public var hasSession: Bool {_storage._session != nil}
+  /// Clears the value of `session`. Subsequent reads from it will return its default value.
+  public mutating func clearSession() {_uniqueStorage()._session = nil}
+
+  public var includeSeen: Bool {
+    get {_storage._includeSeen}
+    set {_uniqueStorage()._includeSeen = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _item: Ann_V1_Id? = nil
-  fileprivate var _filter: Ann_V1_Filter? = nil
-  fileprivate var _mmr: Ann_V1_Mmr? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Several queries in one message, answered in order. Only search, recommend and similar may
@@ -693,11 +866,23 @@ public nonisolated struct Ann_V1_Hit: Sendable {
   /// The item's values of the feature columns the request named (absent ones left out).
   public var features: Dictionary<String,Ann_V1_Feature> = [:]
 
+  /// recommend and similar: the retrieval score (metric convention); absent for candidates
+  /// that came from the popularity list (added in 1.1).
+  public var annScore: Float {
+    get {_annScore ?? 0}
+    set {_annScore = newValue}
+  }
+  /// Returns true if `annScore` has been explicitly set.
+  public var hasAnnScore: Bool {self._annScore != nil}
+  /// Clears the value of `annScore`. Subsequent reads from it will return its default value.
+  public mutating func clearAnnScore() {self._annScore = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _id: Ann_V1_Id? = nil
+  fileprivate var _annScore: Float? = nil
 }
 
 public nonisolated struct Ann_V1_Results: Sendable {
@@ -706,6 +891,10 @@ public nonisolated struct Ann_V1_Results: Sendable {
   // methods supported on all messages.
 
   public var hits: [Ann_V1_Hit] = []
+
+  /// recommend and similar with a ranking stage: where the query vector came from,
+  /// "embedding", "history-mean", "session" or "popular" (added in 1.1).
+  public var querySource: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -812,6 +1001,9 @@ public nonisolated struct Ann_V1_StatsReply: Sendable {
   /// CPU time (user + system) the server process has used since it started.
   public var cpuSeconds: Double = 0
 
+  /// The ranking stage of recommend and similar (model and its fingerprint) (added in 1.1).
+  public var ranking: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -830,6 +1022,9 @@ public nonisolated struct Ann_V1_HealthReply: Sendable {
   public var writeSequence: UInt64 = 0
 
   public var dimension: UInt32 = 0
+
+  /// The ranking stage of recommend and similar (model and its fingerprint) (added in 1.1).
+  public var ranking: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -984,7 +1179,7 @@ nonisolated extension Ann_V1_Id: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
 
 nonisolated extension Ann_V1_Filter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Filter"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}categories\0\u{3}category_column\0\u{3}exclude_items\0\u{3}only_items\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}categories\0\u{3}category_column\0\u{3}exclude_items\0\u{3}only_items\0\u{3}exclude_categories\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -996,6 +1191,7 @@ nonisolated extension Ann_V1_Filter: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 2: try { try decoder.decodeSingularStringField(value: &self.categoryColumn) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.excludeItems) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.onlyItems) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.excludeCategories) }()
       default: break
       }
     }
@@ -1014,6 +1210,9 @@ nonisolated extension Ann_V1_Filter: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if !self.onlyItems.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.onlyItems, fieldNumber: 4)
     }
+    if !self.excludeCategories.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.excludeCategories, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1022,6 +1221,7 @@ nonisolated extension Ann_V1_Filter: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.categoryColumn != rhs.categoryColumn {return false}
     if lhs.excludeItems != rhs.excludeItems {return false}
     if lhs.onlyItems != rhs.onlyItems {return false}
+    if lhs.excludeCategories != rhs.excludeCategories {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1029,7 +1229,7 @@ nonisolated extension Ann_V1_Filter: SwiftProtobuf.Message, SwiftProtobuf._Messa
 
 nonisolated extension Ann_V1_Mmr: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Mmr"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}lambda\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}lambda\0\u{1}similarity\0\u{3}pool_factor\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1038,6 +1238,8 @@ nonisolated extension Ann_V1_Mmr: SwiftProtobuf.Message, SwiftProtobuf._MessageI
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularFloatField(value: &self.lambda) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.similarity) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.poolFactor) }()
       default: break
       }
     }
@@ -1047,11 +1249,107 @@ nonisolated extension Ann_V1_Mmr: SwiftProtobuf.Message, SwiftProtobuf._MessageI
     if self.lambda.bitPattern != 0 {
       try visitor.visitSingularFloatField(value: self.lambda, fieldNumber: 1)
     }
+    if !self.similarity.isEmpty {
+      try visitor.visitSingularStringField(value: self.similarity, fieldNumber: 2)
+    }
+    if self.poolFactor != 0 {
+      try visitor.visitSingularUInt32Field(value: self.poolFactor, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ann_V1_Mmr, rhs: Ann_V1_Mmr) -> Bool {
     if lhs.lambda != rhs.lambda {return false}
+    if lhs.similarity != rhs.similarity {return false}
+    if lhs.poolFactor != rhs.poolFactor {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Ann_V1_Rules: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Rules"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}min_score\0\u{3}category_cap\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularFloatField(value: &self._minScore) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.categoryCap) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._minScore {
+      try visitor.visitSingularFloatField(value: v, fieldNumber: 1)
+    } }()
+    if self.categoryCap != 0 {
+      try visitor.visitSingularUInt32Field(value: self.categoryCap, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Ann_V1_Rules, rhs: Ann_V1_Rules) -> Bool {
+    if lhs._minScore != rhs._minScore {return false}
+    if lhs.categoryCap != rhs.categoryCap {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Ann_V1_Session: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Session"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}items\0\u{1}weight\0\u{1}time\0\u{3}utc_offset_seconds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
+      case 2: try { try decoder.decodeSingularFloatField(value: &self._weight) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self._time) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.utcOffsetSeconds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.items.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.items, fieldNumber: 1)
+    }
+    try { if let v = self._weight {
+      try visitor.visitSingularFloatField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._time {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 3)
+    } }()
+    if self.utcOffsetSeconds != 0 {
+      try visitor.visitSingularInt64Field(value: self.utcOffsetSeconds, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Ann_V1_Session, rhs: Ann_V1_Session) -> Bool {
+    if lhs.items != rhs.items {return false}
+    if lhs._weight != rhs._weight {return false}
+    if lhs._time != rhs._time {return false}
+    if lhs.utcOffsetSeconds != rhs.utcOffsetSeconds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1118,88 +1416,160 @@ nonisolated extension Ann_V1_SearchRequest: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Ann_V1_RecommendRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RecommendRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}user\0\u{1}vector\0\u{1}k\0\u{1}candidates\0\u{1}filter\0\u{1}context\0\u{1}mmr\0\u{3}include_seen\0\u{1}explain\0\u{1}ef\0\u{1}nprobe\0\u{1}features\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}user\0\u{1}vector\0\u{1}k\0\u{1}candidates\0\u{1}filter\0\u{1}context\0\u{1}mmr\0\u{3}include_seen\0\u{1}explain\0\u{1}ef\0\u{1}nprobe\0\u{1}features\0\u{1}rules\0\u{1}session\0")
+
+  fileprivate class _StorageClass {
+    var _user: Ann_V1_Id? = nil
+    var _vector: [Float] = []
+    var _k: UInt32 = 0
+    var _candidates: UInt32 = 0
+    var _filter: Ann_V1_Filter? = nil
+    var _context: Dictionary<String,String> = [:]
+    var _mmr: Ann_V1_Mmr? = nil
+    var _includeSeen: Bool = false
+    var _explain: Bool = false
+    var _ef: UInt32 = 0
+    var _nprobe: UInt32 = 0
+    var _features: [String] = []
+    var _rules: Ann_V1_Rules? = nil
+    var _session: Ann_V1_Session? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _user = source._user
+      _vector = source._vector
+      _k = source._k
+      _candidates = source._candidates
+      _filter = source._filter
+      _context = source._context
+      _mmr = source._mmr
+      _includeSeen = source._includeSeen
+      _explain = source._explain
+      _ef = source._ef
+      _nprobe = source._nprobe
+      _features = source._features
+      _rules = source._rules
+      _session = source._session
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._user) }()
-      case 2: try { try decoder.decodeRepeatedFloatField(value: &self.vector) }()
-      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.k) }()
-      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.candidates) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._filter) }()
-      case 6: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.context) }()
-      case 7: try { try decoder.decodeSingularMessageField(value: &self._mmr) }()
-      case 8: try { try decoder.decodeSingularBoolField(value: &self.includeSeen) }()
-      case 9: try { try decoder.decodeSingularBoolField(value: &self.explain) }()
-      case 10: try { try decoder.decodeSingularUInt32Field(value: &self.ef) }()
-      case 11: try { try decoder.decodeSingularUInt32Field(value: &self.nprobe) }()
-      case 12: try { try decoder.decodeRepeatedStringField(value: &self.features) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._user) }()
+        case 2: try { try decoder.decodeRepeatedFloatField(value: &_storage._vector) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._k) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._candidates) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._filter) }()
+        case 6: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._context) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._mmr) }()
+        case 8: try { try decoder.decodeSingularBoolField(value: &_storage._includeSeen) }()
+        case 9: try { try decoder.decodeSingularBoolField(value: &_storage._explain) }()
+        case 10: try { try decoder.decodeSingularUInt32Field(value: &_storage._ef) }()
+        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._nprobe) }()
+        case 12: try { try decoder.decodeRepeatedStringField(value: &_storage._features) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._rules) }()
+        case 14: try { try decoder.decodeSingularMessageField(value: &_storage._session) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._user {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if !self.vector.isEmpty {
-      try visitor.visitPackedFloatField(value: self.vector, fieldNumber: 2)
-    }
-    if self.k != 0 {
-      try visitor.visitSingularUInt32Field(value: self.k, fieldNumber: 3)
-    }
-    if self.candidates != 0 {
-      try visitor.visitSingularUInt32Field(value: self.candidates, fieldNumber: 4)
-    }
-    try { if let v = self._filter {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    if !self.context.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.context, fieldNumber: 6)
-    }
-    try { if let v = self._mmr {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
-    } }()
-    if self.includeSeen != false {
-      try visitor.visitSingularBoolField(value: self.includeSeen, fieldNumber: 8)
-    }
-    if self.explain != false {
-      try visitor.visitSingularBoolField(value: self.explain, fieldNumber: 9)
-    }
-    if self.ef != 0 {
-      try visitor.visitSingularUInt32Field(value: self.ef, fieldNumber: 10)
-    }
-    if self.nprobe != 0 {
-      try visitor.visitSingularUInt32Field(value: self.nprobe, fieldNumber: 11)
-    }
-    if !self.features.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.features, fieldNumber: 12)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._user {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if !_storage._vector.isEmpty {
+        try visitor.visitPackedFloatField(value: _storage._vector, fieldNumber: 2)
+      }
+      if _storage._k != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._k, fieldNumber: 3)
+      }
+      if _storage._candidates != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._candidates, fieldNumber: 4)
+      }
+      try { if let v = _storage._filter {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._context.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: _storage._context, fieldNumber: 6)
+      }
+      try { if let v = _storage._mmr {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      if _storage._includeSeen != false {
+        try visitor.visitSingularBoolField(value: _storage._includeSeen, fieldNumber: 8)
+      }
+      if _storage._explain != false {
+        try visitor.visitSingularBoolField(value: _storage._explain, fieldNumber: 9)
+      }
+      if _storage._ef != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._ef, fieldNumber: 10)
+      }
+      if _storage._nprobe != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._nprobe, fieldNumber: 11)
+      }
+      if !_storage._features.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._features, fieldNumber: 12)
+      }
+      try { if let v = _storage._rules {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+      try { if let v = _storage._session {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ann_V1_RecommendRequest, rhs: Ann_V1_RecommendRequest) -> Bool {
-    if lhs._user != rhs._user {return false}
-    if lhs.vector != rhs.vector {return false}
-    if lhs.k != rhs.k {return false}
-    if lhs.candidates != rhs.candidates {return false}
-    if lhs._filter != rhs._filter {return false}
-    if lhs.context != rhs.context {return false}
-    if lhs._mmr != rhs._mmr {return false}
-    if lhs.includeSeen != rhs.includeSeen {return false}
-    if lhs.explain != rhs.explain {return false}
-    if lhs.ef != rhs.ef {return false}
-    if lhs.nprobe != rhs.nprobe {return false}
-    if lhs.features != rhs.features {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._user != rhs_storage._user {return false}
+        if _storage._vector != rhs_storage._vector {return false}
+        if _storage._k != rhs_storage._k {return false}
+        if _storage._candidates != rhs_storage._candidates {return false}
+        if _storage._filter != rhs_storage._filter {return false}
+        if _storage._context != rhs_storage._context {return false}
+        if _storage._mmr != rhs_storage._mmr {return false}
+        if _storage._includeSeen != rhs_storage._includeSeen {return false}
+        if _storage._explain != rhs_storage._explain {return false}
+        if _storage._ef != rhs_storage._ef {return false}
+        if _storage._nprobe != rhs_storage._nprobe {return false}
+        if _storage._features != rhs_storage._features {return false}
+        if _storage._rules != rhs_storage._rules {return false}
+        if _storage._session != rhs_storage._session {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1207,78 +1577,160 @@ nonisolated extension Ann_V1_RecommendRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Ann_V1_SimilarRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SimilarRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}item\0\u{1}k\0\u{1}candidates\0\u{1}filter\0\u{1}context\0\u{1}mmr\0\u{1}explain\0\u{1}ef\0\u{1}nprobe\0\u{1}features\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}item\0\u{1}k\0\u{1}candidates\0\u{1}filter\0\u{1}context\0\u{1}mmr\0\u{1}explain\0\u{1}ef\0\u{1}nprobe\0\u{1}features\0\u{1}user\0\u{1}rules\0\u{1}session\0\u{3}include_seen\0")
+
+  fileprivate class _StorageClass {
+    var _item: Ann_V1_Id? = nil
+    var _k: UInt32 = 0
+    var _candidates: UInt32 = 0
+    var _filter: Ann_V1_Filter? = nil
+    var _context: Dictionary<String,String> = [:]
+    var _mmr: Ann_V1_Mmr? = nil
+    var _explain: Bool = false
+    var _ef: UInt32 = 0
+    var _nprobe: UInt32 = 0
+    var _features: [String] = []
+    var _user: Ann_V1_Id? = nil
+    var _rules: Ann_V1_Rules? = nil
+    var _session: Ann_V1_Session? = nil
+    var _includeSeen: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _item = source._item
+      _k = source._k
+      _candidates = source._candidates
+      _filter = source._filter
+      _context = source._context
+      _mmr = source._mmr
+      _explain = source._explain
+      _ef = source._ef
+      _nprobe = source._nprobe
+      _features = source._features
+      _user = source._user
+      _rules = source._rules
+      _session = source._session
+      _includeSeen = source._includeSeen
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._item) }()
-      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.k) }()
-      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.candidates) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._filter) }()
-      case 5: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.context) }()
-      case 6: try { try decoder.decodeSingularMessageField(value: &self._mmr) }()
-      case 7: try { try decoder.decodeSingularBoolField(value: &self.explain) }()
-      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.ef) }()
-      case 9: try { try decoder.decodeSingularUInt32Field(value: &self.nprobe) }()
-      case 10: try { try decoder.decodeRepeatedStringField(value: &self.features) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._item) }()
+        case 2: try { try decoder.decodeSingularUInt32Field(value: &_storage._k) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._candidates) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._filter) }()
+        case 5: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._context) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._mmr) }()
+        case 7: try { try decoder.decodeSingularBoolField(value: &_storage._explain) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._ef) }()
+        case 9: try { try decoder.decodeSingularUInt32Field(value: &_storage._nprobe) }()
+        case 10: try { try decoder.decodeRepeatedStringField(value: &_storage._features) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._user) }()
+        case 12: try { try decoder.decodeSingularMessageField(value: &_storage._rules) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._session) }()
+        case 14: try { try decoder.decodeSingularBoolField(value: &_storage._includeSeen) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._item {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if self.k != 0 {
-      try visitor.visitSingularUInt32Field(value: self.k, fieldNumber: 2)
-    }
-    if self.candidates != 0 {
-      try visitor.visitSingularUInt32Field(value: self.candidates, fieldNumber: 3)
-    }
-    try { if let v = self._filter {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
-    if !self.context.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.context, fieldNumber: 5)
-    }
-    try { if let v = self._mmr {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    } }()
-    if self.explain != false {
-      try visitor.visitSingularBoolField(value: self.explain, fieldNumber: 7)
-    }
-    if self.ef != 0 {
-      try visitor.visitSingularUInt32Field(value: self.ef, fieldNumber: 8)
-    }
-    if self.nprobe != 0 {
-      try visitor.visitSingularUInt32Field(value: self.nprobe, fieldNumber: 9)
-    }
-    if !self.features.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.features, fieldNumber: 10)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._item {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._k != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._k, fieldNumber: 2)
+      }
+      if _storage._candidates != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._candidates, fieldNumber: 3)
+      }
+      try { if let v = _storage._filter {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      if !_storage._context.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: _storage._context, fieldNumber: 5)
+      }
+      try { if let v = _storage._mmr {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      if _storage._explain != false {
+        try visitor.visitSingularBoolField(value: _storage._explain, fieldNumber: 7)
+      }
+      if _storage._ef != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._ef, fieldNumber: 8)
+      }
+      if _storage._nprobe != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._nprobe, fieldNumber: 9)
+      }
+      if !_storage._features.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._features, fieldNumber: 10)
+      }
+      try { if let v = _storage._user {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+      try { if let v = _storage._rules {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+      } }()
+      try { if let v = _storage._session {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+      if _storage._includeSeen != false {
+        try visitor.visitSingularBoolField(value: _storage._includeSeen, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ann_V1_SimilarRequest, rhs: Ann_V1_SimilarRequest) -> Bool {
-    if lhs._item != rhs._item {return false}
-    if lhs.k != rhs.k {return false}
-    if lhs.candidates != rhs.candidates {return false}
-    if lhs._filter != rhs._filter {return false}
-    if lhs.context != rhs.context {return false}
-    if lhs._mmr != rhs._mmr {return false}
-    if lhs.explain != rhs.explain {return false}
-    if lhs.ef != rhs.ef {return false}
-    if lhs.nprobe != rhs.nprobe {return false}
-    if lhs.features != rhs.features {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._item != rhs_storage._item {return false}
+        if _storage._k != rhs_storage._k {return false}
+        if _storage._candidates != rhs_storage._candidates {return false}
+        if _storage._filter != rhs_storage._filter {return false}
+        if _storage._context != rhs_storage._context {return false}
+        if _storage._mmr != rhs_storage._mmr {return false}
+        if _storage._explain != rhs_storage._explain {return false}
+        if _storage._ef != rhs_storage._ef {return false}
+        if _storage._nprobe != rhs_storage._nprobe {return false}
+        if _storage._features != rhs_storage._features {return false}
+        if _storage._user != rhs_storage._user {return false}
+        if _storage._rules != rhs_storage._rules {return false}
+        if _storage._session != rhs_storage._session {return false}
+        if _storage._includeSeen != rhs_storage._includeSeen {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1881,7 +2333,7 @@ nonisolated extension Ann_V1_Error: SwiftProtobuf.Message, SwiftProtobuf._Messag
 
 nonisolated extension Ann_V1_Hit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Hit"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}score\0\u{1}reason\0\u{1}features\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}score\0\u{1}reason\0\u{1}features\0\u{3}ann_score\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1893,6 +2345,7 @@ nonisolated extension Ann_V1_Hit: SwiftProtobuf.Message, SwiftProtobuf._MessageI
       case 2: try { try decoder.decodeSingularFloatField(value: &self.score) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
       case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,Ann_V1_Feature>.self, value: &self.features) }()
+      case 5: try { try decoder.decodeSingularFloatField(value: &self._annScore) }()
       default: break
       }
     }
@@ -1915,6 +2368,9 @@ nonisolated extension Ann_V1_Hit: SwiftProtobuf.Message, SwiftProtobuf._MessageI
     if !self.features.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,Ann_V1_Feature>.self, value: self.features, fieldNumber: 4)
     }
+    try { if let v = self._annScore {
+      try visitor.visitSingularFloatField(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1923,6 +2379,7 @@ nonisolated extension Ann_V1_Hit: SwiftProtobuf.Message, SwiftProtobuf._MessageI
     if lhs.score != rhs.score {return false}
     if lhs.reason != rhs.reason {return false}
     if lhs.features != rhs.features {return false}
+    if lhs._annScore != rhs._annScore {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1930,7 +2387,7 @@ nonisolated extension Ann_V1_Hit: SwiftProtobuf.Message, SwiftProtobuf._MessageI
 
 nonisolated extension Ann_V1_Results: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Results"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hits\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hits\0\u{3}query_source\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1939,6 +2396,7 @@ nonisolated extension Ann_V1_Results: SwiftProtobuf.Message, SwiftProtobuf._Mess
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.hits) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.querySource) }()
       default: break
       }
     }
@@ -1948,11 +2406,15 @@ nonisolated extension Ann_V1_Results: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if !self.hits.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.hits, fieldNumber: 1)
     }
+    if !self.querySource.isEmpty {
+      try visitor.visitSingularStringField(value: self.querySource, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Ann_V1_Results, rhs: Ann_V1_Results) -> Bool {
     if lhs.hits != rhs.hits {return false}
+    if lhs.querySource != rhs.querySource {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2110,7 +2572,7 @@ nonisolated extension Ann_V1_OpStats: SwiftProtobuf.Message, SwiftProtobuf._Mess
 
 nonisolated extension Ann_V1_StatsReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatsReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}items\0\u{1}users\0\u{3}item_vectors\0\u{3}user_vectors\0\u{3}write_sequence\0\u{1}generation\0\u{3}uptime_seconds\0\u{1}workers\0\u{1}contexts\0\u{1}ops\0\u{1}dimension\0\u{1}metric\0\u{3}cpu_seconds\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}items\0\u{1}users\0\u{3}item_vectors\0\u{3}user_vectors\0\u{3}write_sequence\0\u{1}generation\0\u{3}uptime_seconds\0\u{1}workers\0\u{1}contexts\0\u{1}ops\0\u{1}dimension\0\u{1}metric\0\u{3}cpu_seconds\0\u{1}ranking\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2132,6 +2594,7 @@ nonisolated extension Ann_V1_StatsReply: SwiftProtobuf.Message, SwiftProtobuf._M
       case 12: try { try decoder.decodeSingularUInt32Field(value: &self.dimension) }()
       case 13: try { try decoder.decodeSingularStringField(value: &self.metric) }()
       case 14: try { try decoder.decodeSingularDoubleField(value: &self.cpuSeconds) }()
+      case 15: try { try decoder.decodeSingularStringField(value: &self.ranking) }()
       default: break
       }
     }
@@ -2180,6 +2643,9 @@ nonisolated extension Ann_V1_StatsReply: SwiftProtobuf.Message, SwiftProtobuf._M
     if self.cpuSeconds.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.cpuSeconds, fieldNumber: 14)
     }
+    if !self.ranking.isEmpty {
+      try visitor.visitSingularStringField(value: self.ranking, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2198,6 +2664,7 @@ nonisolated extension Ann_V1_StatsReply: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.dimension != rhs.dimension {return false}
     if lhs.metric != rhs.metric {return false}
     if lhs.cpuSeconds != rhs.cpuSeconds {return false}
+    if lhs.ranking != rhs.ranking {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2205,7 +2672,7 @@ nonisolated extension Ann_V1_StatsReply: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Ann_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HealthReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{1}index\0\u{3}write_sequence\0\u{1}dimension\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}status\0\u{1}index\0\u{3}write_sequence\0\u{1}dimension\0\u{1}ranking\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2217,6 +2684,7 @@ nonisolated extension Ann_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobuf._
       case 2: try { try decoder.decodeSingularStringField(value: &self.index) }()
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.writeSequence) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.dimension) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.ranking) }()
       default: break
       }
     }
@@ -2235,6 +2703,9 @@ nonisolated extension Ann_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobuf._
     if self.dimension != 0 {
       try visitor.visitSingularUInt32Field(value: self.dimension, fieldNumber: 4)
     }
+    if !self.ranking.isEmpty {
+      try visitor.visitSingularStringField(value: self.ranking, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2243,6 +2714,7 @@ nonisolated extension Ann_V1_HealthReply: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.index != rhs.index {return false}
     if lhs.writeSequence != rhs.writeSequence {return false}
     if lhs.dimension != rhs.dimension {return false}
+    if lhs.ranking != rhs.ranking {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

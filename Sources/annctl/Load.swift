@@ -33,6 +33,8 @@ struct Load: ParsableCommand {
     @Option(help: "IVF nprobe.") var nprobe: Int?
     @Option(help: "Ask for MMR with this lambda (recommend, similar).") var mmr: Float?
     @Option(help: "Query vectors (.npy, .fvecs, .tsv, .jsonl) for search.") var queries: String?
+    @Option(help: "--in-process: ranking model file, as annctl serve --model.") var model: String?
+    @Flag(name: .customLong("no-ranking"), help: "--in-process: no ranking stage, as annctl serve --no-ranking.") var noRanking = false
     @Option(help: "Requests prepared per op.") var pool: Int = 1000
     @Option(help: "Seconds a request may wait for its reply.") var timeout: Double = 10
     @Option(help: "Seed of the request sampling.") var seed: UInt64 = 1
@@ -64,7 +66,11 @@ struct Load: ParsableCommand {
 
     func run() throws {
         let prepared = try RequestPool(command: self)
-        let endpoint = inProcess ? try LocalEndpoint(configuration: ServerConfiguration(storePath: db!)) : nil
+        var configuration = ServerConfiguration(storePath: db ?? "")
+        if inProcess {
+            configuration.recommendHandler = try Serve.recommendHandler(model: model, noRanking: noRanking)
+        }
+        let endpoint = inProcess ? try LocalEndpoint(configuration: configuration) : nil
         let target = server ?? "in-process \(db!)"
         for level in levels {
             let result = try LoadRun(level: level, pool: prepared, endpoint: endpoint, server: server,

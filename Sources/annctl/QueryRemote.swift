@@ -16,10 +16,23 @@ extension Query {
         let health = try checked(client.call(probe)).health
         let dimension = Int(health.dimension)
         let columns = show?.split(separator: ",").map(String.init) ?? []
-        if !json { print("index: \(health.index) (server \(url))") }
+        if !json { print("index: \(health.index) (server \(url))" + (health.ranking.isEmpty ? "" : "; \(health.ranking)")) }
+        let ranked = ranking.isRequested
+        if ranked { try ranking.checkServerModel(health.ranking, url: url) }
+        let fields = ranked ? try ranking.wireFields(k: k) : nil
 
         var requests: [(String, Ann_V1_Request)] = []
-        for text in vectors {
+        for text in vectors where ranked {
+            var recommend = Ann_V1_RecommendRequest()
+            recommend.vector = try parseVector(text, dimension: dimension)
+            fill(&recommend)
+            recommend.features = columns
+            apply(fields!, &recommend)
+            var r = Ann_V1_Request()
+            r.recommend = recommend
+            requests.append(("vector", r))
+        }
+        for text in vectors where !ranked {
             var search = Ann_V1_SearchRequest()
             search.vector = try parseVector(text, dimension: dimension)
             fill(&search.k, &search.ef, &search.nprobe)
@@ -31,8 +44,11 @@ extension Query {
         for text in items {
             var similar = Ann_V1_SimilarRequest()
             similar.item = IDConversionText.wire(try parseID(text, "--item"))
-            fill(&similar.k, &similar.ef, &similar.nprobe)
+            fill(&similar)
             similar.features = columns
+            if let fields {
+                apply(fields, &similar)
+            }
             var r = Ann_V1_Request()
             r.similar = similar
             requests.append(("item \(text)", r))
@@ -41,8 +57,11 @@ extension Query {
             var recommend = Ann_V1_RecommendRequest()
             recommend.user = IDConversionText.wire(try parseID(text, "--user"))
             recommend.includeSeen = includeSeen
-            fill(&recommend.k, &recommend.ef, &recommend.nprobe)
+            fill(&recommend)
             recommend.features = columns
+            if let fields {
+                apply(fields, &recommend)
+            }
             var r = Ann_V1_Request()
             r.recommend = recommend
             requests.append(("user \(text)" + (includeSeen ? "" : " (seen items left out)"), r))
@@ -92,6 +111,38 @@ extension Query {
         nprobeField = UInt32(clamping: nprobe ?? 0)
     }
 
+    private func fill(_ r: inout Ann_V1_RecommendRequest) {
+        r.k = UInt32(clamping: k)
+        r.ef = UInt32(clamping: ef ?? 0)
+        r.nprobe = UInt32(clamping: nprobe ?? 0)
+    }
+
+    private func fill(_ r: inout Ann_V1_SimilarRequest) {
+        r.k = UInt32(clamping: k)
+        r.ef = UInt32(clamping: ef ?? 0)
+        r.nprobe = UInt32(clamping: nprobe ?? 0)
+    }
+
+    private func apply(_ f: RankingOptions.WireFields, _ r: inout Ann_V1_RecommendRequest) {
+        r.candidates = f.candidates
+        r.filter = f.filter
+        r.context = f.context
+        r.mmr = f.mmr
+        r.rules = f.rules
+        r.session = f.session
+        r.explain = ranking.explain
+    }
+
+    private func apply(_ f: RankingOptions.WireFields, _ r: inout Ann_V1_SimilarRequest) {
+        r.candidates = f.candidates
+        r.filter = f.filter
+        r.context = f.context
+        r.mmr = f.mmr
+        r.rules = f.rules
+        r.session = f.session
+        r.explain = ranking.explain
+    }
+
     private func checked(_ reply: Ann_V1_Reply) throws -> Ann_V1_Reply {
         if reply.isFailure { throw RemoteError(reply.error) }
         return reply
@@ -102,15 +153,22 @@ extension Query {
         if json {
             let idList = hits.map { IDConversionText.json($0.id) }.joined(separator: ",")
             let scoreList = hits.map { Format.json($0.score) }.joined(separator: ",")
-            print("{\"query\":\(number),\"ids\":[\(idList)],\"scores\":[\(scoreList)]}")
+            var line = "{\"query\":\(number),\"ids\":[\(idList)],\"scores\":[\(scoreList)]"
+            if ranking.isRequested {
+                line += ",\"ann_scores\":[" + hits.map { $0.hasAnnScore ? Format.json($0.annScore) : "null" }.joined(separator: ",") + "]"
+                if ranking.explain { line += ",\"reasons\":[" + hits.map { Format.jsonString($0.reason) }.joined(separator: ",") + "]" }
+            }
+            print(line + "}")
             return
         }
         print("\(label): \(hits.count) results in \(Format.milliseconds(seconds))")
         for (rank, hit) in hits.enumerated() {
             var line = String(format: "  %3d  ", rank + 1) + Format.pad(hit.id.text, 16) + String(format: " %10.6f", hit.score)
+            if ranking.isRequested { line += hit.hasAnnScore ? String(format: "  ann %9.5f", hit.annScore) : "  ann         -" }
             for name in columns {
                 line += "  \(name)=" + (hit.features[name].flatMap(IDConversionText.feature).map(Format.feature) ?? "-")
             }
+            if !hit.reason.isEmpty { line += "  " + hit.reason }
             print(line)
         }
     }

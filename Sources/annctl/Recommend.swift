@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import Ranking
+import Server
 import Store
 import VectorIndex
 import VectorMath
+import Wire
 
 /// The ranking options of `annctl query`: any of them turns `--user` / `--item` / `--vector`
 /// into the full pipeline (retrieve, features, model, rules, MMR).
@@ -148,5 +150,50 @@ extension Query {
             line += ",\"reasons\":[" + result.items.map { Format.jsonString($0.explanation?.summary ?? "") }.joined(separator: ",") + "]"
         }
         print(line + "}")
+    }
+}
+
+/// The ranking options as ann.v1 fields, for `annctl query --server` (the server ranks with
+/// its own model: `--model` there only checks that it is the same one).
+extension RankingOptions {
+    struct WireFields {
+        var candidates: UInt32
+        var filter: Ann_V1_Filter
+        var context: [String: String]
+        var mmr: Ann_V1_Mmr
+        var rules: Ann_V1_Rules
+        var session: Ann_V1_Session
+    }
+
+    /// The fields that make a server answer as `runRanked` does in-process.
+    func wireFields(k: Int) throws -> WireFields {
+        let request = try self.request(.popular, k: k, includeSeen: false, ef: nil, nprobe: nil)
+        var filter = Ann_V1_Filter()
+        filter.categories = categories
+        filter.excludeCategories = excludeCategories
+        filter.excludeItems = request.filters.excludeItems.map(IDConversionText.wire)
+        var mmr = Ann_V1_Mmr()
+        mmr.lambda = request.mmr.lambda
+        mmr.similarity = request.mmr.similarity.rawValue
+        mmr.poolFactor = UInt32(request.mmr.poolFactor)
+        var rules = Ann_V1_Rules()
+        if let minScore { rules.minScore = minScore }
+        rules.categoryCap = UInt32(categoryCap ?? 0)
+        var session = Ann_V1_Session()
+        session.items = request.context.sessionItems.map(IDConversionText.wire)
+        session.weight = request.context.sessionWeight
+        if let time = request.context.time { session.time = time }
+        return WireFields(candidates: UInt32(request.candidates), filter: filter, context: request.context.values,
+                          mmr: mmr, rules: rules, session: session)
+    }
+
+    /// With `--model`: the server must rank with the same model (same fingerprint).
+    func checkServerModel(_ serverRanking: String, url: String) throws {
+        guard let model else { return }
+        let fingerprint = RankingRecommender.fingerprint(try RankingModel.load(path: model))
+        guard serverRanking.contains("fingerprint \(fingerprint)") else {
+            throw ValidationError("--model \(model) (fingerprint \(fingerprint)) is not the model the server at \(url) ranks with: "
+                                  + (serverRanking.isEmpty ? "(the server does not say)" : serverRanking))
+        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import Ranking
 import Server
 import VectorIndex
 
@@ -30,6 +31,10 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-candidates"), help: "Largest candidate count for ranking.") var maxCandidates: Int = 10_000
     @Option(name: .customLong("max-batch"), help: "Most requests in one batch.") var maxBatch: Int = 256
     @Option(name: .customLong("max-dimension"), help: "Longest request vector.") var maxDimension: Int = 4096
+    @Option(help: "Ranking model file (JSON, docs/RANKING.md) for recommend and similar. Without one, a store with item features or histories is ranked with the default model (ANN score, weight 1).")
+    var model: String?
+    @Flag(name: .customLong("no-ranking"), help: "Answer recommend and similar with the retrieved candidates in retrieval order (no ranking stage).")
+    var noRanking = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel: String = "info"
 
     func validate() throws {
@@ -37,6 +42,15 @@ struct Serve: ParsableCommand {
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level '\(logLevel)': expected trace ... critical") }
         if let workers, workers < 1 { throw ValidationError("--workers \(workers): expected at least 1") }
         guard contexts >= 1 else { throw ValidationError("--contexts \(contexts): expected at least 1") }
+        if noRanking && model != nil { throw ValidationError("--no-ranking and --model contradict each other") }
+    }
+
+    /// The ranking stage: the model file's, or the default model (ANN score, weight 1), or
+    /// none with --no-ranking. The model is bound to the store when the server opens it.
+    static func recommendHandler(model: String?, noRanking: Bool) throws -> any RecommendHandler {
+        if noRanking { return RetrievalOnlyRecommender() }
+        guard let model else { return RankingRecommender() }
+        return RankingRecommender(model: try RankingModel.load(path: model), modelPath: model)
     }
 
     func run() throws {
@@ -59,6 +73,7 @@ struct Serve: ParsableCommand {
         configuration.limits.maxBatch = maxBatch
         configuration.limits.maxDimension = maxDimension
         configuration.logger = Logger(label: "annserver")
+        configuration.recommendHandler = try Self.recommendHandler(model: model, noRanking: noRanking)
 
         let server = try AnnServer(configuration: configuration)
         let done = DispatchSemaphore(value: 0)

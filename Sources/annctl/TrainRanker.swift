@@ -32,6 +32,8 @@ struct TrainRanker: ParsableCommand {
     @Option(name: .customLong("exclude-feature"), help: "Leave this feature out of the model (repeatable).") var excluded: [String] = []
     @Option(help: "Predict each interaction from the state before one of the N interactions preceding it (0: just before it).") var horizon = 0
     @Option(help: "Seed for the user sample and the negatives.") var seed: UInt64 = 1
+    @Option(help: "softmax (conditional logit over each choice and its sampled alternatives; linear scores) or logistic (binary, each example on its own).")
+    var objective = "softmax"
 
     func validate() throws {
         guard negatives >= 1 else { throw ValidationError("--negatives \(negatives): expected at least 1") }
@@ -39,6 +41,7 @@ struct TrainRanker: ParsableCommand {
         guard horizon >= 0 else { throw ValidationError("--horizon \(horizon): expected at least 0") }
         guard l2 >= 0 else { throw ValidationError("--l2 \(l2): expected at least 0") }
         guard heldOut > 0 && heldOut < 1 else { throw ValidationError("--held-out \(heldOut): expected in (0, 1)") }
+        guard RankerTrainer.Objective(rawValue: objective) != nil else { throw ValidationError("--objective '\(objective)': expected softmax or logistic") }
         for c in crosses where c.split(separator: "*").count != 2 { throw ValidationError("--cross '\(c)': expected a*b") }
     }
 
@@ -54,6 +57,7 @@ struct TrainRanker: ParsableCommand {
         options.maxUsers = maxUsers
         options.seed = seed
         options.horizon = horizon
+        options.objective = RankerTrainer.Objective(rawValue: objective)!
         options.crosses = crosses.map { c in
             let parts = c.split(separator: "*").map { String($0) }
             return (parts[0], parts[1])
@@ -70,15 +74,16 @@ struct TrainRanker: ParsableCommand {
         print("users \(report.users) (\(report.skippedUsers) skipped: no embedding or too few candidates); split at \(report.cutoff)")
         print("interactions with their item among the \(candidates) candidates at the time: \(report.retrievable) of \(report.interactions)")
         print("examples: \(report.trainExamples) train, \(report.heldOutExamples) held out (1 positive : \(negatives) negatives)")
-        print(String(format: "log-loss: train %.4f, held out %.4f", report.trainLogLoss, report.heldOutLogLoss))
-        print(String(format: "held-out AUC: model %.4f", report.heldOutAUC)
+        print(String(format: "%@: train %.4f, held out %.4f", options.objective == .softmax ? "choice log-loss (-log P(chosen | its group))" : "log-loss",
+                     report.trainLogLoss, report.heldOutLogLoss))
+        print(String(format: "held-out choice AUC (chosen item above an alternative offered with it): model %.4f", report.heldOutAUC)
               + report.baselineAUC.map { String(format: ", %@ alone %.4f", $0.name, $0.auc) }.joined())
         print("weights (per standard deviation):")
         for term in model.features.sorted(by: { abs($0.weight) > abs($1.weight) }) {
             print("  " + Format.pad(term.name, 34) + String(format: "%+.4f", term.weight))
         }
         for cross in model.crosses {
-            print("  " + Format.pad("\(cross.a) x \(cross.b)", 34) + String(format: "%+.4f", cross.weight))
+            print("  " + Format.pad("\(cross.a) x \(cross.b)", 34) + String(format: " %+.4f", cross.weight))
         }
         print("model -> \(out) in \(Format.seconds(Date().timeIntervalSince(clock)))")
     }

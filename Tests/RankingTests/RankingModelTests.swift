@@ -62,7 +62,7 @@ final class RankingModelTests: XCTestCase {
         assertError(#"{"version": 1, "features": [{"name": "a", "weight": 1}, {"name": "a", "weight": 2}]}"#,
                     .modelField(path: "m.json", field: "features[1].name", problem: "feature 'a' is listed twice"))
         assertError(#"{"version": 1, "output": "softmax", "features": []}"#,
-                    .modelField(path: "m.json", field: "output", problem: "expected \"linear\" or \"logistic\", got \"softmax\""))
+                    .modelField(path: "m.json", field: "output", problem: "expected \"linear\", \"logistic\" or \"choice\", got \"softmax\""))
         assertError("[1, 2]", .modelUnreadable(path: "m.json", reason: "expected a JSON object at the top level"))
         assertError("{\"version\": 1,", .modelUnreadable(path: "m.json", reason: "not valid JSON"))
         XCTAssertThrowsError(try RankingModel.load(path: dir.file("absent.json"))) {

@@ -73,34 +73,7 @@ enum TestStores {
     /// The demo catalogue written straight into a store (item row i = item i, user row u = user
     /// u), with the train interactions as histories.
     static func demo(_ catalog: DemoCatalog, at path: String) throws -> EmbeddingStore {
-        let store = try EmbeddingStore(path: path, create: true)
-        let spec = catalog.spec
-        try store.write { w in
-            try w.initialize(dimension: spec.dimension, metric: .innerProduct)
-            _ = try catalog.itemVectors.withUnsafeBufferPointer {
-                try w.upsertVectors(.item, ids: (0 ..< spec.items).map(DemoCatalog.itemID), vectors: $0)
-            }
-            _ = try catalog.userVectors.withUnsafeBufferPointer {
-                try w.upsertVectors(.user, ids: (0 ..< spec.users).map(DemoCatalog.userID), vectors: $0)
-            }
-            for i in 0 ..< spec.items {
-                let names = catalog.itemCategories[i].map(DemoCatalog.categoryName)
-                try w.setFeatures(row: UInt32(i), .item, values: [
-                    ("category", .categorical(names[0])), ("categories", .multiCategorical(names)),
-                    ("popularity", .numeric(catalog.itemPopularity[i])), ("released", .timestamp(catalog.itemReleased[i])),
-                    ("price", .numeric(catalog.itemPrice[i])),
-                ])
-            }
-            for u in 0 ..< spec.users {
-                try w.setFeatures(row: UInt32(u), .user, values: [
-                    ("activity", .numeric(catalog.userActivity[u])), ("segment", .categorical(DemoCatalog.segmentName(catalog.userSegment[u]))),
-                ])
-            }
-            var byUser: [Int32: [HistoryEntry]] = [:]
-            for e in catalog.train { byUser[e.user, default: []].append(HistoryEntry(item: UInt32(e.item), timestamp: e.timestamp)) }
-            for (user, entries) in byUser { try w.appendHistory(user: UInt32(user), entries: entries) }
-        }
-        return store
+        try catalog.makeStore(at: path)
     }
 
     static func interactions(_ events: [DemoCatalog.Interaction]) -> [Interaction] {

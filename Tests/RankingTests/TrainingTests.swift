@@ -28,6 +28,35 @@ final class TrainingTests: XCTestCase {
         for f in 0 ..< p { XCTAssertLessThan(abs(shrunk.weights[f]), abs(fitted.weights[f]) * 0.8) }
     }
 
+    func testConditionalLogitRecoversKnownWeights() {
+        // Choices among 8 alternatives drawn from a softmax over known weights; a per-choice
+        // constant (feature 2) cannot matter and gets weight ~0.
+        var rng = SeededRandom(seed: 9)
+        let groups = 6000, g = 8, p = 3
+        let truth: [Double] = [1.2, -0.7, 0]
+        var x = [Float](repeating: 0, count: p * groups * g)
+        let n = groups * g
+        for q in 0 ..< groups {
+            var values = [[Double]](repeating: [], count: g)
+            let constant = rng.nextGaussian()
+            for j in 0 ..< g { values[j] = [rng.nextGaussian(), rng.nextGaussian(), constant] }
+            let weights = values.map { v in exp(zip(v, truth).map { $0 * $1 }.reduce(0, +)) }
+            var target = rng.nextDouble() * weights.reduce(0, +)
+            var chosen = g - 1
+            for (j, w) in weights.enumerated() {
+                target -= w
+                if target < 0 { chosen = j; break }
+            }
+            values.swapAt(0, chosen)
+            for j in 0 ..< g { for f in 0 ..< p { x[f * n + q * g + j] = Float(values[j][f]) } }
+        }
+        let fitted = ConditionalLogit.fit(x: x, featureCount: p, groupSize: g, l2: 0)
+        for f in 0 ..< p { XCTAssertEqual(fitted.weights[f], truth[f], accuracy: 0.06, "weight \(f)") }
+        let scores = fitted.scores(x: x, count: n)
+        XCTAssertGreaterThan(RankingMetrics.choiceAUC(scores: scores, groupSize: g), 0.7)
+        XCTAssertLessThan(RankerTrainer.choiceLoss(scores, groupSize: g), log(Double(g)), "better than a uniform guess")
+    }
+
     func testCholeskySolve() throws {
         let a: [Double] = [4, 2, 0.4, 2, 5, 1, 0.4, 1, 3]
         let x = try XCTUnwrap(LogisticRegression.solve(a, [1, 2, 3], 3))
@@ -56,7 +85,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertGreaterThan(report.heldOutAUC, 0.6)
         XCTAssertGreaterThan(report.heldOutAUC, baselines["item.popularity"]! + 0.02)
         XCTAssertGreaterThan(report.heldOutAUC, baselines["cross.embedding_score"]! + 0.02)
-        XCTAssertLessThan(report.heldOutLogLoss, log(5.0) - 0.05, "better than knowing only the 1:4 class ratio (0.500)")
+        XCTAssertLessThan(report.heldOutLogLoss, log(5.0) - 0.05, "better than a uniform guess among the 5 of a choice")
         let weights = Dictionary(uniqueKeysWithValues: report.model.features.map { ($0.name, $0.weight) })
         XCTAssertGreaterThan(weights["cross.embedding_score"]!, 0, "the generator favours items near the user")
         XCTAssertGreaterThan(weights["item.popularity"]!, 0, "the generator favours popular items")
@@ -74,6 +103,17 @@ final class TrainingTests: XCTestCase {
         let bound = try fixture.recommender.with(model: report.model)
         let result = try fixture.store.read { try bound.makeRanker().recommend($0, user: DemoCatalog.userID(0), k: 5) }
         XCTAssertEqual(result.items.count, 5)
-        XCTAssert(result.items.allSatisfy { $0.score > 0 && $0.score < 1 })
+        XCTAssert(result.items.allSatisfy { $0.score.isFinite })
+        XCTAssertEqual(report.model.output, .choice)
+        // Binary logistic regression on the same examples: probabilities, every feature kept.
+        options.horizon = 0
+        options.objective = .logistic
+        let logistic = try fixture.store.read { reader in
+            try RankerTrainer.train(reader, recommender: fixture.recommender,
+                                    interactions: TestStores.interactions(fixture.catalog.train), options: options)
+        }
+        XCTAssertEqual(logistic.model.output, .logistic)
+        XCTAssertGreaterThan(logistic.heldOutAUC, 0.6)
+        XCTAssertGreaterThan(logistic.model.features.count, report.model.features.count, "per-user features too")
     }
 }

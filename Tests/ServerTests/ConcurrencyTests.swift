@@ -137,20 +137,23 @@ final class ConcurrencyTests: XCTestCase {
         let delay: TimeInterval
         let started: Counter
         var summary: String { "slow" }
-        func makeSession(store: EmbeddingStore, index: any SearchIndex) throws -> any RecommendSession {
-            Session(delay: delay, started: started)
+        func makeSession(store: EmbeddingStore, index: any SearchIndex, retriever: any Retriever) throws -> any RecommendSession {
+            Session(delay: delay, started: started,
+                    inner: try RetrievalOnlyRecommender().makeSession(store: store, index: index, retriever: retriever))
         }
         final class Session: RecommendSession {
             let delay: TimeInterval
             let started: Counter
-            init(delay: TimeInterval, started: Counter) {
+            let inner: any RecommendSession
+            init(delay: TimeInterval, started: Counter, inner: any RecommendSession) {
                 self.delay = delay
                 self.started = started
+                self.inner = inner
             }
-            func rank(_ query: RankingQuery, candidates: [ScoredID], reader: StoreReader) throws -> [RankedItem] {
+            func answer(_ query: RankingQuery, reader: StoreReader) throws -> RankedAnswer {
                 started.add()
                 Thread.sleep(forTimeInterval: delay)
-                return candidates.prefix(query.k).map { RankedItem(row: $0.id, score: $0.score) }
+                return try inner.answer(query, reader: reader)
             }
         }
     }

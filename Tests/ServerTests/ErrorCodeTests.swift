@@ -150,9 +150,11 @@ final class ErrorCodeTests: XCTestCase {
     struct FailingRanker: RecommendHandler {
         struct Boom: Error {}
         var summary: String { "fails" }
-        func makeSession(store: EmbeddingStore, index: any SearchIndex) throws -> any RecommendSession { Session() }
+        func makeSession(store: EmbeddingStore, index: any SearchIndex, retriever: any Retriever) throws -> any RecommendSession {
+            Session()
+        }
         final class Session: RecommendSession {
-            func rank(_ query: RankingQuery, candidates: [ScoredID], reader: StoreReader) throws -> [RankedItem] {
+            func answer(_ query: RankingQuery, reader: StoreReader) throws -> RankedAnswer {
                 throw Boom()
             }
         }

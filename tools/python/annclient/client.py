@@ -17,11 +17,13 @@ from .errors import AnnError, Timeout, TransportError, from_reply
 
 @dataclass
 class Hit:
-    """One result: the item id (int or str), its score, and when asked a reason and features."""
+    """One result: the item id (int or str), its score, and when asked a reason and features;
+    for recommend/similar the retrieval score (None for popular-list candidates)."""
     id: object
     score: float
     reason: str = ""
     features: dict = field(default_factory=dict)
+    ann_score: object = None
 
 
 @dataclass
@@ -81,17 +83,50 @@ def _from_feature(f):
 
 
 def _filter(spec, message):
-    """Fills a Filter from a dict: categories, category_column, exclude (ids), only (ids)."""
+    """Fills a Filter from a dict: categories, exclude_categories, category_column, exclude (ids), only (ids)."""
     if not spec:
         return
-    unknown = set(spec) - {"categories", "category_column", "exclude", "only"}
+    unknown = set(spec) - {"categories", "exclude_categories", "category_column", "exclude", "only"}
     if unknown:
-        raise ValueError(f"filter keys {sorted(unknown)}: expected categories, category_column, exclude, only")
+        raise ValueError(f"filter keys {sorted(unknown)}: expected categories, exclude_categories, category_column, "
+                         "exclude, only")
     message.categories.extend(spec.get("categories", ()))
+    message.exclude_categories.extend(spec.get("exclude_categories", ()))
     if spec.get("category_column"):
         message.category_column = spec["category_column"]
     message.exclude_items.extend(_id(i) for i in spec.get("exclude", ()))
     message.only_items.extend(_id(i) for i in spec.get("only", ()))
+
+
+def _ranking(m, mmr, session, rules):
+    """MMR (a lambda, or a dict lambda/similarity/pool_factor), session (dict items/weight/time/
+    utc_offset_seconds) and rules (dict min_score/category_cap) of recommend and similar."""
+    if mmr is not None:
+        spec = mmr if isinstance(mmr, dict) else {"lambda": mmr}
+        unknown = set(spec) - {"lambda", "similarity", "pool_factor"}
+        if unknown:
+            raise ValueError(f"mmr keys {sorted(unknown)}: expected lambda, similarity, pool_factor")
+        setattr(m.mmr, "lambda", spec.get("lambda", 0.7))  # `lambda` is a Python keyword
+        m.mmr.similarity = spec.get("similarity", "")
+        m.mmr.pool_factor = spec.get("pool_factor", 0)
+    if session:
+        unknown = set(session) - {"items", "weight", "time", "utc_offset_seconds"}
+        if unknown:
+            raise ValueError(f"session keys {sorted(unknown)}: expected items, weight, time, utc_offset_seconds")
+        m.session.items.extend(_id(i) for i in session.get("items", ()))
+        if session.get("weight") is not None:
+            m.session.weight = session["weight"]
+        if session.get("time") is not None:
+            t = session["time"]
+            m.session.time = int(t.timestamp()) if isinstance(t, datetime.datetime) else int(t)
+        m.session.utc_offset_seconds = session.get("utc_offset_seconds", 0)
+    if rules:
+        unknown = set(rules) - {"min_score", "category_cap"}
+        if unknown:
+            raise ValueError(f"rules keys {sorted(unknown)}: expected min_score, category_cap")
+        if rules.get("min_score") is not None:
+            m.rules.min_score = rules["min_score"]
+        m.rules.category_cap = rules.get("category_cap", 0)
 
 
 def search_request(vector, k=10, ef=None, nprobe=None, filter=None, features=None):
@@ -107,7 +142,7 @@ def search_request(vector, k=10, ef=None, nprobe=None, filter=None, features=Non
 
 
 def recommend_request(user=None, vector=None, k=10, candidates=None, filter=None, context=None, mmr=None,
-                      include_seen=False, explain=False, features=None, ef=None):
+                      include_seen=False, explain=False, features=None, ef=None, session=None, rules=None):
     """A `recommend` Request: for a user id, or for a taste vector."""
     if (user is None) == (vector is None):
         raise ValueError("recommend: give user or vector (exactly one)")
@@ -121,8 +156,7 @@ def recommend_request(user=None, vector=None, k=10, candidates=None, filter=None
     m.candidates = candidates or 0
     _filter(filter, m.filter)
     m.context.update(context or {})
-    if mmr is not None:
-        setattr(m.mmr, "lambda", mmr)  # `lambda` is a Python keyword
+    _ranking(m, mmr, session, rules)
     m.include_seen = include_seen
     m.explain = explain
     m.features.extend(features or ())
@@ -131,17 +165,19 @@ def recommend_request(user=None, vector=None, k=10, candidates=None, filter=None
 
 
 def similar_request(item, k=10, candidates=None, filter=None, context=None, mmr=None, explain=False,
-                    features=None, ef=None):
-    """A `similar` Request: items like `item` (the item itself is left out)."""
+                    features=None, ef=None, user=None, session=None, rules=None):
+    """A `similar` Request: items like `item` (the item itself is left out); with `user`, ranked
+    with that user's history and features (its history left out)."""
     r = pb.Request()
     m = r.similar
     m.item.CopyFrom(_id(item))
+    if user is not None:
+        m.user.CopyFrom(_id(user))
     m.k = k
     m.candidates = candidates or 0
     _filter(filter, m.filter)
     m.context.update(context or {})
-    if mmr is not None:
-        setattr(m.mmr, "lambda", mmr)
+    _ranking(m, mmr, session, rules)
     m.explain = explain
     m.features.extend(features or ())
     m.ef = ef or 0
@@ -149,7 +185,8 @@ def similar_request(item, k=10, candidates=None, filter=None, context=None, mmr=
 
 
 def _hits(results):
-    return [Hit(_from_id(h.id), h.score, h.reason, {k: _from_feature(v) for k, v in h.features.items()})
+    return [Hit(_from_id(h.id), h.score, h.reason, {k: _from_feature(v) for k, v in h.features.items()},
+                h.ann_score if h.HasField("ann_score") else None)
             for h in results.hits]
 
 
@@ -190,15 +227,18 @@ class Client:
         return _hits(self.call(search_request(vector, k, ef, nprobe, filter, features), timeout).results)
 
     def recommend(self, user=None, vector=None, k=10, candidates=None, filter=None, context=None, mmr=None,
-                  include_seen=False, explain=False, features=None, ef=None, timeout=None):
-        """Items for a user (history left out unless include_seen) or a taste vector."""
-        r = recommend_request(user, vector, k, candidates, filter, context, mmr, include_seen, explain, features, ef)
+                  include_seen=False, explain=False, features=None, ef=None, session=None, rules=None, timeout=None):
+        """Items for a user (history left out unless include_seen) or a taste vector, through the
+        server's ranking stage: mmr=0.7 or {"lambda": 0.7, "similarity": "jaccard"},
+        session={"items": [...], "weight": 0.5, "time": epoch}, rules={"min_score": s, "category_cap": n}."""
+        r = recommend_request(user, vector, k, candidates, filter, context, mmr, include_seen, explain, features, ef,
+                              session, rules)
         return _hits(self.call(r, timeout).results)
 
     def similar(self, item, k=10, candidates=None, filter=None, context=None, mmr=None, explain=False,
-                features=None, ef=None, timeout=None):
-        """Items similar to `item`."""
-        r = similar_request(item, k, candidates, filter, context, mmr, explain, features, ef)
+                features=None, ef=None, user=None, session=None, rules=None, timeout=None):
+        """Items similar to `item` (options as recommend)."""
+        r = similar_request(item, k, candidates, filter, context, mmr, explain, features, ef, user, session, rules)
         return _hits(self.call(r, timeout).results)
 
     def batch(self, requests, timeout=None):

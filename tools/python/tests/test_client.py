@@ -66,7 +66,25 @@ def test_recommend_leaves_history_out(client, demo):
         scores = [h.score for h in hits]
         assert scores == sorted(scores, reverse=True)
         with_seen = client.recommend(user=user, k=20, include_seen=True, explain=True)
-        assert all("near user" in h.reason for h in with_seen)
+        assert all(h.reason.startswith(("because you liked", "top feature")) for h in with_seen)
+        assert all(h.ann_score is not None for h in with_seen)
+
+
+def test_recommend_ranking_options(client, demo):
+    """Session items, category filters, rules and MMR reach the server's ranking stage."""
+    plain = client.recommend(user="u3", k=20, features=["categories"])
+    session = [plain[0].id, plain[1].id]
+    hits = client.recommend(user="u3", k=10, mmr={"lambda": 0.5, "similarity": "jaccard"}, features=["categories"],
+                            filter={"categories": ["c1", "c2"], "exclude_categories": ["c2"]},
+                            session={"items": session, "weight": 0.3, "time": 1_763_000_000},
+                            rules={"category_cap": 3})
+    assert hits
+    assert all("c1" in h.features["categories"] and "c2" not in h.features["categories"] for h in hits)
+    assert not {h.id for h in hits} & set(session)
+    diverse = client.recommend(user="u3", k=20, mmr=0.2)
+    assert [h.id for h in diverse] != [h.id for h in plain]
+    with pytest.raises(BadRequest):
+        client.recommend(user="u3", mmr={"lambda": 0.5, "similarity": "euclid"})
 
 
 def test_similar_leaves_the_item_out_and_returns_features(client, items):

@@ -1,0 +1,151 @@
+import Foundation
+import Ranking
+import Store
+import VectorIndex
+import VectorMath
+
+/// The ranking pipeline of module `Ranking` as the server's recommend/similar stage: retrieve
+/// (filters pushed into the search), features, the model, rules, MMR, explanations.
+///
+/// Shared: the model and, per store snapshot, one `Recommender` (item catalogue + bound
+/// scorer), built on first use and again when a write has committed (the catalogue must know
+/// every row the index can return). Per worker: a `Ranker` (all request buffers) over the
+/// worker's own retriever. A request takes no lock unless the store's write sequence moved
+/// past the catalogue it holds.
+public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
+    public let model: RankingModel
+    public let modelPath: String
+    /// FNV-1a 64 of the model's canonical JSON (`RankingModel.jsonText()`), 16 hex digits:
+    /// clients compare it to the model they expect.
+    public let fingerprint: String
+    public let catalogOptions: ItemCatalog.Options
+    public let historyWindow: Int
+
+    private struct Bound {
+        let store: EmbeddingStore
+        let index: any SearchIndex
+        let writeSequence: UInt64
+        let recommender: Recommender
+    }
+
+    private let lock = NSLock()
+    private var bound: Bound?
+
+    /// `modelPath` names the model in logs and errors ("(default model)" without a file).
+    public init(model: RankingModel = .default, modelPath: String = "(default model)",
+                catalogOptions: ItemCatalog.Options = ItemCatalog.Options(), historyWindow: Int = 20) {
+        self.model = model
+        self.modelPath = modelPath
+        self.catalogOptions = catalogOptions
+        self.historyWindow = historyWindow
+        fingerprint = Self.fingerprint(model)
+    }
+
+    /// Loads the model from a JSON file (docs/RANKING.md).
+    public convenience init(modelFile: String, catalogOptions: ItemCatalog.Options = ItemCatalog.Options()) throws {
+        self.init(model: try RankingModel.load(path: modelFile), modelPath: modelFile, catalogOptions: catalogOptions)
+    }
+
+    public var summary: String {
+        "ranking model \(modelPath) (\(model.features.count) features, \(model.crosses.count) crosses, fingerprint \(fingerprint))"
+    }
+
+    /// 16 hex digits identifying a model's content.
+    public static func fingerprint(_ model: RankingModel) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in model.jsonText().utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Binds the model to the store now (catalogue load, feature check), so that a model the
+    /// store cannot serve fails at startup rather than on the first request.
+    public func prepare(store: EmbeddingStore, index: any SearchIndex) throws {
+        try store.read { reader in _ = try recommender(store: store, index: index, reader: reader, atLeast: 0) }
+    }
+
+    public func makeSession(store: EmbeddingStore, index: any SearchIndex, retriever: any Retriever) throws -> any RecommendSession {
+        Session(handler: self, store: store, index: index, retriever: retriever)
+    }
+
+    /// The shared recommender for `store`/`index` whose catalogue is at least as new as
+    /// `atLeast` (loaded from `reader` when the cached one is older or for another index).
+    func recommender(store: EmbeddingStore, index: any SearchIndex, reader: StoreReader,
+                     atLeast sequence: UInt64) throws -> (Recommender, UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let b = bound, b.store === store, b.index === index, b.writeSequence >= sequence {
+            return (b.recommender, b.writeSequence)
+        }
+        let current = try reader.counts().writeSequence
+        let catalog = try ItemCatalog.load(reader, options: catalogOptions)
+        let recommender = try Recommender(catalog: catalog, index: index, model: model, modelPath: modelPath,
+                                          historyWindow: historyWindow)
+        bound = Bound(store: store, index: index, writeSequence: current, recommender: recommender)
+        return (recommender, current)
+    }
+
+    final class Session: RecommendSession {
+        let handler: RankingRecommender
+        let store: EmbeddingStore
+        let index: any SearchIndex
+        let retriever: any Retriever
+        private var ranker: Ranker?
+        private var writeSequence: UInt64 = 0
+
+        init(handler: RankingRecommender, store: EmbeddingStore, index: any SearchIndex, retriever: any Retriever) {
+            self.handler = handler
+            self.store = store
+            self.index = index
+            self.retriever = retriever
+        }
+
+        func answer(_ query: RankingQuery, reader: StoreReader) throws -> RankedAnswer {
+            let sequence = try reader.counts().writeSequence
+            if ranker == nil || sequence > writeSequence {
+                let (recommender, bound) = try handler.recommender(store: store, index: index, reader: reader, atLeast: sequence)
+                if ranker == nil || ranker!.recommender !== recommender {
+                    ranker = recommender.makeRanker(retriever: retriever)
+                }
+                writeSequence = bound
+            }
+            let result = try ranker!.rank(reader, try Self.request(query))
+            let items = result.items.map { r in
+                RankedItem(row: r.row, score: r.score, reason: query.explain ? (r.explanation?.summary ?? "no reason available") : nil,
+                           annScore: r.annScore.map { query.metric.displayScore($0) })
+            }
+            return RankedAnswer(items: items, querySource: result.querySource.rawValue)
+        }
+
+        /// The server's query as a `RankRequest` (the request's filter rows travel as `filters.rows`).
+        static func request(_ query: RankingQuery) throws -> RankRequest {
+            let target: RankRequest.Target
+            switch query.subject {
+            case .user(_, let id): target = .user(id)
+            case .item(_, let id): target = .item(id)
+            case .vector(let v): target = .vector(v)
+            }
+            var r = RankRequest(target: target, user: query.user?.id, k: query.k, candidates: query.parameters.k,
+                                explain: query.explain, ef: query.parameters.ef, nprobe: query.parameters.nprobe)
+            r.filters = RankFilters(excludeSeen: !query.includeSeen, rows: query.filter)
+            r.context = RequestContext(time: query.time, utcOffsetSeconds: query.utcOffsetSeconds, values: query.context,
+                                       sessionItems: query.sessionItems, sessionWeight: query.sessionWeight ?? 0.5)
+            if let mmr = query.mmr {
+                let similarity: MMROptions.Similarity
+                switch mmr.similarity {
+                case "", "cosine": similarity = .cosine
+                case "jaccard": similarity = .jaccard
+                default: throw ServerError.badRequest("mmr.similarity '\(mmr.similarity)': expected cosine or jaccard")
+                }
+                r.mmr = MMROptions(lambda: mmr.lambda, similarity: similarity, poolFactor: mmr.poolFactor ?? 5)
+            } else {
+                r.mmr = MMROptions(lambda: 1)
+            }
+            r.rules = BusinessRules(minScore: query.minScore, categoryCap: query.categoryCap)
+            return r
+        }
+    }
+}
