@@ -54,6 +54,12 @@ public final class IVFSearchIndex: SearchIndex {
 
     public func makeRetriever() -> any Retriever { IVFRetriever(index: self) }
 
+    /// Files the upserted rows in their nearest lists and takes the deleted ones out, in the
+    /// writer's transaction (`IVFUpdater.apply`), so the lists never lag the store.
+    public func applyWrites(upserted: [UInt32], deleted: [UInt32], in writer: StoreWriter) throws {
+        try IVFUpdater(index: self).apply(upserted: upserted, deleted: deleted, in: writer)
+    }
+
     /// Candidates gathered before the float32 re-score, for `k` results.
     func candidateCount(k: Int) -> Int {
         info.encoding == .int8 ? max(k + 8, k * rerankFactor) : k
