@@ -203,12 +203,7 @@ CK_AVX2 static inline int32_t a2_i16i8_row(const int16_t *w, const int8_t *c, si
 }
 CK_AVX2 static void a2_i16i8_ny(const int16_t *w, const int8_t *codes, size_t n, size_t dim,
                                 int32_t *out) {
-    const int8_t *end = codes + n * dim;
-    for (size_t i = 0; i < n; i++) {
-        const int8_t *x = codes + i * dim;
-        ck_prefetch_until(x + CK_NY_AHEAD, dim, end);
-        out[i] = a2_i16i8_row(w, x, dim);
-    }
+    for (size_t i = 0; i < n; i++) out[i] = a2_i16i8_row(w, codes + i * dim, dim);
 }
 CK_DEFINE_NY_F32(CK_AVX2, a2_dot, a2_dot)
 CK_DEFINE_NY_F32(CK_AVX2, a2_l2sq, a2_l2sq)

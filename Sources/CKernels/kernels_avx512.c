@@ -218,15 +218,14 @@ CK_AVX512 static inline __m128 a5_hsum4(__m512 a, __m512 b, __m512 c, __m512 d) 
     return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
 }
 
-/* Rows in groups of four, the group CK_NY_AHEAD bytes ahead prefetched; the last rows alone. */
+/* Rows in groups of four, the last rows alone. No software prefetch: rows are contiguous, and
+ * prefetching 1-8 KiB ahead measured 5-25% slower on 1M x 128 lists streamed from memory. */
 #define A5_NY(NAME, ACC)                                                                          \
     CK_AVX512 static void NAME(const float *q, const float *rows, size_t n, size_t dim,          \
                                float *out) {                                                      \
-        const float *end = rows + n * dim;                                                        \
         size_t i = 0;                                                                             \
         for (; i + 4 <= n; i += 4) {                                                              \
             const float *x = rows + i * dim;                                                      \
-            ck_prefetch_until((const char *)x + CK_NY_AHEAD, 4 * dim * sizeof(float), end);       \
             _mm_storeu_ps(out + i, a5_hsum4(ACC(q, x, dim), ACC(q, x + dim, dim),                 \
                                             ACC(q, x + 2 * dim, dim), ACC(q, x + 3 * dim, dim))); \
         }                                                                                         \
@@ -242,10 +241,8 @@ A5_NY(a5_l2sq_ny, a5_l2sq_acc)
 #define A5_BLOCK(NAME, ACC)                                                                       \
     CK_AVX512 static void NAME(const float *qs, size_t m, const float *rows, size_t n, size_t dim,\
                                float *out) {                                                      \
-        const float *end = rows + n * dim;                                                        \
         for (size_t r = 0; r < n; r += 8) {                                                       \
             size_t g = n - r < 8 ? n - r : 8;                                                     \
-            ck_prefetch_until(rows + (r + 8) * dim, 8 * dim * sizeof(float), end);                \
             const float *x = rows + r * dim;                                                      \
             for (size_t j = 0; j < m; j++) {                                                      \
                 const float *q = qs + j * dim;                                                    \
@@ -284,12 +281,7 @@ CK_AVX512 static inline int32_t a5_i16i8_row(const int16_t *w, const int8_t *c, 
 }
 CK_AVX512 static void a5_i16i8_ny(const int16_t *w, const int8_t *codes, size_t n, size_t dim,
                                   int32_t *out) {
-    const int8_t *end = codes + n * dim;
-    for (size_t i = 0; i < n; i++) {
-        const int8_t *x = codes + i * dim;
-        ck_prefetch_until(x + CK_NY_AHEAD, dim, end);
-        out[i] = a5_i16i8_row(w, x, dim);
-    }
+    for (size_t i = 0; i < n; i++) out[i] = a5_i16i8_row(w, codes + i * dim, dim);
 }
 
 const ck_ny_table ck_ny_table_avx512 = {

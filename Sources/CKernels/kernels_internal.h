@@ -162,35 +162,17 @@ CK_HIDDEN extern const ck_ny_table ck_ny_table_generic;
 CK_HIDDEN extern const ck_ny_table ck_ny_table_avx2;
 CK_HIDDEN extern const ck_ny_table ck_ny_table_avx512;
 #endif
-/* Bytes ahead of the current row that a contiguous scan prefetches. */
-#ifndef CK_NY_AHEAD
-#define CK_NY_AHEAD 1024
-#endif
-/* Prefetches the cache lines of [p, p + bytes) when they lie before `end`. */
-static inline __attribute__((always_inline)) void ck_prefetch_until(const void *p, size_t bytes,
-                                                                    const void *end) {
-    if ((const char *)p >= (const char *)end) return;
-    size_t left = (size_t)((const char *)end - (const char *)p);
-    ck_prefetch_bytes(p, bytes < left ? bytes : left);
-}
 /* Defines `NAME##_ny` and `NAME##_block` (static, ATTR) over the row kernel ROW (float32 query,
  * float32 row): rows scored one by one with ROW, so every form gives ROW's exact result. */
 #define CK_DEFINE_NY_F32(ATTR, NAME, ROW)                                                      \
     ATTR CK_UNUSED static void NAME##_ny(const float *q, const float *rows, size_t n,          \
                                          size_t dim, float *out) {                             \
-        const float *end = rows + n * dim;                                                     \
-        for (size_t i = 0; i < n; i++) {                                                       \
-            const float *x = rows + i * dim;                                                   \
-            ck_prefetch_until((const char *)x + CK_NY_AHEAD, dim * sizeof(float), end);        \
-            out[i] = ROW(q, x, dim);                                                           \
-        }                                                                                      \
+        for (size_t i = 0; i < n; i++) out[i] = ROW(q, rows + i * dim, dim);                   \
     }                                                                                          \
     ATTR CK_UNUSED static void NAME##_block(const float *qs, size_t m, const float *rows,      \
                                             size_t n, size_t dim, float *out) {                \
-        const float *end = rows + n * dim;                                                     \
         for (size_t r = 0; r < n; r += 8) {                                                    \
             size_t g = n - r < 8 ? n - r : 8;                                                  \
-            ck_prefetch_until(rows + (r + 8) * dim, 8 * dim * sizeof(float), end);             \
             for (size_t j = 0; j < m; j++)                                                     \
                 for (size_t i = r; i < r + g; i++)                                             \
                     out[j * n + i] = ROW(qs + j * dim, rows + i * dim, dim);                   \

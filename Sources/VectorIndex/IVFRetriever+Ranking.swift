@@ -3,9 +3,9 @@ import Store
 import VectorMath
 
 extension IVFRetriever {
-    /// Lists ranked beyond `nprobe` by the BLAS scores and ranked again with exact dot
-    /// products, so that batched and single queries (whose BLAS products may round
-    /// differently) probe the same lists.
+    /// Lists ranked beyond `nprobe` by the first scores (BLAS in batches) and ranked again
+    /// with the kernel's dot products, so that batched and single queries (whose products may
+    /// round differently) probe the same lists.
     static let rankMargin = 8
 
     /// Calls `body` with the centroids (as floats) and the list summaries of the snapshot.
@@ -27,15 +27,15 @@ extension IVFRetriever {
         }
     }
 
-    /// Ranks the lists for `query` (one BLAS product over the centroids) and leaves the
-    /// `nprobe` best in `chosen`.
+    /// Ranks the lists for `query` (one contiguous-row kernel call over the centroids) and
+    /// leaves the `nprobe` best in `chosen`.
     func rank(_ txn: Transaction, nprobe: Int) throws {
         let nlist = index.info.lists
         try withModel(txn) { centroids, stats in
             query.withUnsafeBufferPointer { qb in
                 centroidDots.withUnsafeMutableBufferPointer { out in
-                    BLAS.multiplyTransposed(a: qb.baseAddress!, rowsA: 1, b: centroids, rowsB: nlist,
-                                            dimension: dimension, into: out.baseAddress!)
+                    Kernels.dotContiguous(qb.baseAddress!, rows: centroids, count: nlist, dimension: dimension,
+                                          into: out.baseAddress!)
                     chooseLists(query: qb.baseAddress!, dots: out.baseAddress!, centroids: centroids, stats: stats, nprobe: nprobe)
                 }
             }
@@ -60,7 +60,8 @@ extension IVFRetriever {
         if exactDots.count < nlist { exactDots = [Float](repeating: 0, count: nlist) }
         for p in chosen {
             let l = Int(p.id)
-            let dot = Distance.dot(q, centroids + l * d, count: d)
+            var dot: Float = 0
+            Kernels.dotContiguous(q, rows: centroids + l * d, count: 1, dimension: d, into: &dot)
             exactDots[l] = dot
             finalists.push(score: listRank(dot: dot, stats: IVFListStats.read(stats, list: l), queryNorm: queryNorm), id: p.id)
         }

@@ -30,10 +30,11 @@ public final class IVFSearchIndex: SearchIndex {
         self.rerankFactor = rerankFactor
     }
 
-    /// The IVF index built in `store`, or nil when there is none.
-    public static func open(_ store: EmbeddingStore, rerankFactor: Int = 4) throws -> IVFSearchIndex? {
+    /// The IVF index built in `store`, or nil when there is none. With `preload` (the default)
+    /// the posting lists are mapped into memory before the first query (`preload()`).
+    public static func open(_ store: EmbeddingStore, rerankFactor: Int = 4, preload: Bool = true) throws -> IVFSearchIndex? {
         guard let tables = try IVFTables.open(store, create: false) else { return nil }
-        return try IVFTables.lmdb("read ivf_meta in \(store.path)") { try store.environment.read { txn -> IVFSearchIndex? in
+        let index = try IVFTables.lmdb("read ivf_meta in \(store.path)") { try store.environment.read { txn -> IVFSearchIndex? in
             guard let info = try IVFIndexInfo.load(tables, in: txn) else { return nil }
             var quantizer: IVFInt8Quantizer?
             if info.encoding == .int8 {
@@ -42,6 +43,8 @@ public final class IVFSearchIndex: SearchIndex {
             }
             return IVFSearchIndex(store: store, tables: tables, info: info, quantizer: quantizer, rerankFactor: rerankFactor)
         } }
+        if preload { try index?.preload() }
+        return index
     }
 
     /// True when `store` holds an IVF index.

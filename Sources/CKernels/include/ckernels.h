@@ -73,8 +73,7 @@ void ck_f16_to_f32(const uint16_t *src, float *dst, size_t n);
 /* ---- Contiguous-row kernels (IVF list scans) ------------------------------------------------
  * `rows` holds `n_rows` rows of `dim` elements back to back. Each row's result is computed the
  * same way whatever `n_rows` and whichever form (single query or block) computes it, so the same
- * query and row give bit-identical scores from every form at one level. Rows are prefetched
- * ahead (the hardware prefetcher stops at page boundaries). */
+ * query and row give bit-identical scores from every form at one level. */
 #ifndef CKERNELS_NY_H
 #define CKERNELS_NY_H
 #ifdef __cplusplus
