@@ -85,23 +85,31 @@ extension IVFRetriever {
     }
 
     /// The answer from a query's heap: float32 heaps hold exact scores already; int8
-    /// candidates are re-scored in float32 from the store's vectors (a vacant row is dropped).
+    /// candidates are re-scored in float32 from the store's vectors, read in place through the
+    /// snapshot's vector table (a vacant row is dropped).
     func finish(_ reader: StoreReader, k: Int, heap: TopK) throws -> [ScoredID] {
         guard index.info.encoding == .int8 else { return heap.sorted() }
+        let table = try vectors(reader)
         heap.sorted(into: &sortedScratch)
         finalists.reset(k: k)
-        let metric = self.metric
-        try query.withUnsafeBufferPointer { qb in
-            for candidate in sortedScratch {
-                try Self.store {
-                    try reader.withVector(ofRow: candidate.id, .item) { v in
-                        guard let v else { return }
-                        finalists.push(score: Self.exactScore(metric, qb.baseAddress!, v.baseAddress!, count: v.count), id: candidate.id)
-                    }
-                }
+        let metric = self.metric, d = dimension
+        query.withUnsafeBufferPointer { qb in
+            for candidate in sortedScratch where table.hasVector(candidate.id) {
+                finalists.push(score: Self.exactScore(metric, qb.baseAddress!, table.vector(candidate.id)!, count: d), id: candidate.id)
             }
         }
         return finalists.sorted()
+    }
+
+    /// The vector table of `reader`'s snapshot, cached while the snapshot is the same (the
+    /// same transaction object at the same write sequence).
+    func vectors(_ reader: StoreReader) throws -> VectorTable {
+        let key = (ObjectIdentifier(reader.transaction), try Self.store { try reader.writeSequence() })
+        if let table, let tableKey, tableKey == key { return table }
+        let fresh = try Self.store { try VectorTable(reader) }
+        table = fresh
+        tableKey = key
+        return fresh
     }
 
     /// The project score of a row (l2: minus the squared distance), by the same contiguous

@@ -40,10 +40,12 @@ public final class IVFRetriever: Retriever {
     var entryScores: [Float] = []
     var codeSums: [Int32] = []
     var listCopy: [UInt32] = []
-    var modelCopy: [UInt32] = []
     var candidates = TopK(capacity: 0)
     var finalists = TopK(capacity: 0)
     var sortedScratch: [ScoredID] = []
+    /// int8 re-scoring: the vector table of the snapshot searched last.
+    var table: VectorTable?
+    var tableKey: (ObjectIdentifier, UInt64)?
     /// Scratch of the batched path (IVFRetriever+Batch.swift).
     let batch = IVFBatchScratch()
 

@@ -12,8 +12,11 @@ extension IVFSearchIndex {
     /// Maps every posting list of the current snapshot into this process's page tables
     /// (`MADV_POPULATE_READ`, which reads evicted pages back from disk; touching one byte per
     /// page where the kernel lacks it), so that no probe waits on a page fault: the analogue of
-    /// loading an index into memory. Skipped, returning 0, when the lists take more than half
-    /// of physical memory. Returns the bytes of the lists preloaded.
+    /// loading an index into memory. The lists' address range is marked `MADV_HUGEPAGE` first,
+    /// so that pages read from disk come in huge folios (on 1M x 128, lists read that way
+    /// scanned 20-25% faster than lists left in 4 KiB pages by the build's writes). Skipped,
+    /// returning 0, when the lists take more than half of physical memory. Returns the bytes
+    /// of the lists preloaded.
     @discardableResult
     public func preload() throws -> Int {
         try IVFTables.lmdb("preload ivf_lists in \(store.path)") {
@@ -21,6 +24,23 @@ extension IVFSearchIndex {
                 let bytes = try txn.statistics(of: tables.lists).bytes
                 guard Double(bytes) <= Double(ProcessInfo.processInfo.physicalMemory) * Self.preloadMemoryShare else { return 0 }
                 var total = 0
+                var low = Int.max, high = 0
+                for list in 0 ..< UInt32(info.lists) {
+                    try KeyCodec.withRowKey(list) { key in
+                        try txn.withValue(forKey: key, in: tables.lists) { raw in
+                            guard let raw, let base = raw.baseAddress, raw.count > 0 else { return }
+                            low = min(low, Int(bitPattern: base))
+                            high = max(high, Int(bitPattern: base) + raw.count)
+                        }
+                    }
+                }
+                if high > low {
+                    // Pages read from disk from now on come in huge folios where the kernel and
+                    // file system allow: contiguous 2 MiB that cost far fewer TLB misses to stream.
+                    let huge = 2 << 20
+                    let start = low & ~(huge - 1), end = (high + huge - 1) & ~(huge - 1)
+                    _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE)
+                }
                 for list in 0 ..< UInt32(info.lists) {
                     try KeyCodec.withRowKey(list) { key in
                         try txn.withValue(forKey: key, in: tables.lists) { raw in

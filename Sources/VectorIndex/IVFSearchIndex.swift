@@ -22,8 +22,13 @@ public final class IVFSearchIndex: SearchIndex {
         "ivf (nlist \(info.lists), \(info.encoding), nprobe \(info.nprobe), \(info.metric.rawValue), \(info.entries) rows, build \(info.buildID))"
     }
 
-    init(store: EmbeddingStore, tables: IVFTables, info: IVFIndexInfo, quantizer: IVFInt8Quantizer?, rerankFactor: Int = 4) {
+    /// The build's centroids in memory (read by every query).
+    let centroids: IVFCentroids
+
+    init(store: EmbeddingStore, tables: IVFTables, info: IVFIndexInfo, quantizer: IVFInt8Quantizer?, centroids: IVFCentroids,
+         rerankFactor: Int = 4) {
         self.store = store
+        self.centroids = centroids
         self.tables = tables
         self.info = info
         self.quantizer = quantizer
@@ -41,7 +46,12 @@ public final class IVFSearchIndex: SearchIndex {
                 quantizer = IVFInt8Quantizer(offset: try tables.modelFloats(.int8Offset, expected: info.dimension, in: txn),
                                              scale: try tables.modelFloats(.int8Scale, expected: info.dimension, in: txn))
             }
-            return IVFSearchIndex(store: store, tables: tables, info: info, quantizer: quantizer, rerankFactor: rerankFactor)
+            let floats = try tables.modelFloats(.centroids, expected: info.lists * info.dimension, in: txn)
+            let centroids = floats.withUnsafeBufferPointer {
+                IVFCentroids(copying: $0.baseAddress!, count: info.lists, dimension: info.dimension)
+            }
+            return IVFSearchIndex(store: store, tables: tables, info: info, quantizer: quantizer, centroids: centroids,
+                                  rerankFactor: rerankFactor)
         } }
         if preload { try index?.preload() }
         return index
