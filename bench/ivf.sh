@@ -38,6 +38,10 @@ for metric in $metrics; do
     /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$annctl" build --db "$store" --index ivf --nlist "$nlist" $flag \
       --retrain --threads 2 --quiet | sed "s/^/annctl $metric $label: /"
     read -r build_s user_s sys_s build_kb < "$work/time.txt"
+    # Cold start (COLD=0 keeps the page cache the build left): the store's file leaves the page
+    # cache, so the first query process reads its lists from disk, as after a restart (FAISS's
+    # search process reads its index file too). Lists read that way come in huge folios.
+    [ "${COLD:-1}" = 1 ] && python3 bench/peers/ivf_tools.py evict "$store/data.mdb"
     build_cpu=$(python3 -c "print(f'{$user_s + $sys_s:.1f}')")
     query_kb=0
     for nprobe in $ours_probes; do

@@ -130,3 +130,33 @@ void ck_f16_dot_gather(const float *q, const uint16_t *base, size_t stride, cons
 }
 void ck_f32_to_f16(const float *src, uint16_t *dst, size_t n) { ck_t()->to_f16(src, dst, n); }
 void ck_f16_to_f32(const uint16_t *src, float *dst, size_t n) { ck_t()->from_f16(src, dst, n); }
+
+/* ---- Contiguous-row kernels (IVF list scans): dispatched by the level in use. */
+static inline const ck_ny_table *ck_ny(void) {
+    (void)ck_t();
+#if defined(__x86_64__)
+    int level = __atomic_load_n(&ck_current_level, __ATOMIC_RELAXED);
+    if (level == CK_LEVEL_AVX512) return &ck_ny_table_avx512;
+    if (level == CK_LEVEL_AVX2) return &ck_ny_table_avx2;
+#endif
+    return &ck_ny_table_generic;
+}
+
+void ck_dot_f32_ny(const float *q, const float *rows, size_t n_rows, size_t dim, float *out) {
+    ck_ny()->dot_ny(q, rows, n_rows, dim, out);
+}
+void ck_l2sq_f32_ny(const float *q, const float *rows, size_t n_rows, size_t dim, float *out) {
+    ck_ny()->l2sq_ny(q, rows, n_rows, dim, out);
+}
+void ck_dot_f32_block(const float *queries, size_t n_queries, const float *rows, size_t n_rows,
+                      size_t dim, float *out) {
+    ck_ny()->dot_block(queries, n_queries, rows, n_rows, dim, out);
+}
+void ck_l2sq_f32_block(const float *queries, size_t n_queries, const float *rows, size_t n_rows,
+                       size_t dim, float *out) {
+    ck_ny()->l2sq_block(queries, n_queries, rows, n_rows, dim, out);
+}
+void ck_i16i8_dot_ny(const int16_t *w, const int8_t *codes, size_t n_rows, size_t dim,
+                     int32_t *out) {
+    ck_ny()->i16i8_ny(w, codes, n_rows, dim, out);
+}

@@ -186,3 +186,33 @@ const ck_table ck_table_avx2 = {
     .from_f16 = ck_avx2_from_f16,
 };
 #endif
+
+/* ---- Contiguous-row kernels (IVF list scans) */
+#if defined(__x86_64__)
+/* sum w[j] * c[j]: 16 codes sign-extended to 16 bits, multiplied in pairs (vpmaddwd). */
+CK_AVX2 static inline int32_t a2_i16i8_row(const int16_t *w, const int8_t *c, size_t n) {
+    __m256i acc = _mm256_setzero_si256();
+    size_t j = 0;
+    for (; j + 16 <= n; j += 16) {
+        __m256i codes = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(c + j)));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(codes, _mm256_loadu_si256((const __m256i *)(w + j))));
+    }
+    uint32_t total = (uint32_t)a2_hsum_i32(acc);
+    for (; j < n; j++) total += (uint32_t)((int32_t)w[j] * c[j]);
+    return (int32_t)total;
+}
+CK_AVX2 static void a2_i16i8_ny(const int16_t *w, const int8_t *codes, size_t n, size_t dim,
+                                int32_t *out) {
+    for (size_t i = 0; i < n; i++) out[i] = a2_i16i8_row(w, codes + i * dim, dim);
+}
+CK_DEFINE_NY_F32(CK_AVX2, a2_dot, a2_dot)
+CK_DEFINE_NY_F32(CK_AVX2, a2_l2sq, a2_l2sq)
+
+const ck_ny_table ck_ny_table_avx2 = {
+    .dot_ny = a2_dot_ny,
+    .l2sq_ny = a2_l2sq_ny,
+    .dot_block = a2_dot_block,
+    .l2sq_block = a2_l2sq_block,
+    .i16i8_ny = a2_i16i8_ny,
+};
+#endif

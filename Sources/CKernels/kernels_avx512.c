@@ -162,3 +162,133 @@ CK_AVX512 static float a5_f16_fn(const float *q, const uint16_t *h, size_t n) {
 const ck_table ck_table_avx512 = A5_TABLE(a5_i8_fn, a5_i8_dot_gather);
 const ck_table ck_table_avx512_novnni = A5_TABLE(ck_avx2_i8_dot, ck_avx2_i8_dot_gather);
 #endif
+
+/* ---- Contiguous-row kernels (IVF list scans) */
+#if defined(__x86_64__)
+/* One row's accumulator: two chains of 16 lanes (masked tail in the second). Every form below
+ * reduces it with a5_hsum4 in the same lane, so a row's score never depends on the form. */
+CK_AVX512 static inline __m512 a5_dot_acc(const float *q, const float *x, size_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(x + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 16), _mm512_loadu_ps(x + i + 16), s1);
+    }
+    if (i + 16 <= n) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(x + i), s0);
+        i += 16;
+    }
+    if (i < n) {
+        __mmask16 m = A5_MASK16(n - i);
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, q + i), _mm512_maskz_loadu_ps(m, x + i), s1);
+    }
+    return _mm512_add_ps(s0, s1);
+}
+
+CK_AVX512 static inline __m512 a5_l2sq_acc(const float *q, const float *x, size_t n) {
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(x + i));
+        __m512 d1 = _mm512_sub_ps(_mm512_loadu_ps(q + i + 16), _mm512_loadu_ps(x + i + 16));
+        s0 = _mm512_fmadd_ps(d0, d0, s0);
+        s1 = _mm512_fmadd_ps(d1, d1, s1);
+    }
+    if (i + 16 <= n) {
+        __m512 d = _mm512_sub_ps(_mm512_loadu_ps(q + i), _mm512_loadu_ps(x + i));
+        s0 = _mm512_fmadd_ps(d, d, s0);
+        i += 16;
+    }
+    if (i < n) {
+        __mmask16 m = A5_MASK16(n - i);
+        __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, q + i), _mm512_maskz_loadu_ps(m, x + i));
+        s1 = _mm512_fmadd_ps(d, d, s1);
+    }
+    return _mm512_add_ps(s0, s1);
+}
+
+/* The sums of four accumulators, lane k from accumulator k (each lane's sum depends only on its
+ * own accumulator). */
+CK_AVX512 static inline __m128 a5_hsum4(__m512 a, __m512 b, __m512 c, __m512 d) {
+#define A5_HALF(v) _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1))
+    __m256 ab = _mm256_hadd_ps(A5_HALF(a), A5_HALF(b));
+    __m256 cd = _mm256_hadd_ps(A5_HALF(c), A5_HALF(d));
+#undef A5_HALF
+    __m256 abcd = _mm256_hadd_ps(ab, cd);
+    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
+}
+
+/* Rows in groups of four, the last rows alone. No software prefetch: rows are contiguous, and
+ * prefetching 1-8 KiB ahead measured 5-25% slower on 1M x 128 lists streamed from memory. */
+#define A5_NY(NAME, ACC)                                                                          \
+    CK_AVX512 static void NAME(const float *q, const float *rows, size_t n, size_t dim,          \
+                               float *out) {                                                      \
+        size_t i = 0;                                                                             \
+        for (; i + 4 <= n; i += 4) {                                                              \
+            const float *x = rows + i * dim;                                                      \
+            _mm_storeu_ps(out + i, a5_hsum4(ACC(q, x, dim), ACC(q, x + dim, dim),                 \
+                                            ACC(q, x + 2 * dim, dim), ACC(q, x + 3 * dim, dim))); \
+        }                                                                                         \
+        for (; i < n; i++) {                                                                      \
+            __m512 z = _mm512_setzero_ps();                                                       \
+            out[i] = _mm_cvtss_f32(a5_hsum4(ACC(q, rows + i * dim, dim), z, z, z));               \
+        }                                                                                         \
+    }
+A5_NY(a5_dot_ny, a5_dot_acc)
+A5_NY(a5_l2sq_ny, a5_l2sq_acc)
+
+/* Blocks of 8 rows (in L1 after the first query) scored against every query. */
+#define A5_BLOCK(NAME, ACC)                                                                       \
+    CK_AVX512 static void NAME(const float *qs, size_t m, const float *rows, size_t n, size_t dim,\
+                               float *out) {                                                      \
+        for (size_t r = 0; r < n; r += 8) {                                                       \
+            size_t g = n - r < 8 ? n - r : 8;                                                     \
+            const float *x = rows + r * dim;                                                      \
+            for (size_t j = 0; j < m; j++) {                                                      \
+                const float *q = qs + j * dim;                                                    \
+                float *o = out + j * n + r;                                                       \
+                size_t i = 0;                                                                     \
+                for (; i + 4 <= g; i += 4) {                                                      \
+                    const float *y = x + i * dim;                                                 \
+                    _mm_storeu_ps(o + i, a5_hsum4(ACC(q, y, dim), ACC(q, y + dim, dim),           \
+                                                  ACC(q, y + 2 * dim, dim),                       \
+                                                  ACC(q, y + 3 * dim, dim)));                     \
+                }                                                                                 \
+                for (; i < g; i++) {                                                              \
+                    __m512 z = _mm512_setzero_ps();                                               \
+                    o[i] = _mm_cvtss_f32(a5_hsum4(ACC(q, x + i * dim, dim), z, z, z));            \
+                }                                                                                 \
+            }                                                                                     \
+        }                                                                                         \
+    }
+A5_BLOCK(a5_dot_block, a5_dot_acc)
+A5_BLOCK(a5_l2sq_block, a5_l2sq_acc)
+
+/* sum w[j] * c[j]: 32 codes sign-extended to 16 bits, multiplied in pairs (vpmaddwd). */
+CK_AVX512 static inline int32_t a5_i16i8_row(const int16_t *w, const int8_t *c, size_t n) {
+    __m512i acc = _mm512_setzero_si512();
+    size_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        __m512i codes = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(c + j)));
+        acc = _mm512_add_epi32(acc, _mm512_madd_epi16(codes, _mm512_loadu_si512(w + j)));
+    }
+    if (j < n) { /* masked-off lanes load as zero */
+        __mmask32 m = (__mmask32)((1ull << (n - j)) - 1ull);
+        __m512i codes = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, c + j));
+        acc = _mm512_add_epi32(acc, _mm512_madd_epi16(codes, _mm512_maskz_loadu_epi16(m, w + j)));
+    }
+    return _mm512_reduce_add_epi32(acc);
+}
+CK_AVX512 static void a5_i16i8_ny(const int16_t *w, const int8_t *codes, size_t n, size_t dim,
+                                  int32_t *out) {
+    for (size_t i = 0; i < n; i++) out[i] = a5_i16i8_row(w, codes + i * dim, dim);
+}
+
+const ck_ny_table ck_ny_table_avx512 = {
+    .dot_ny = a5_dot_ny,
+    .l2sq_ny = a5_l2sq_ny,
+    .dot_block = a5_dot_block,
+    .l2sq_block = a5_l2sq_block,
+    .i16i8_ny = a5_i16i8_ny,
+};
+#endif

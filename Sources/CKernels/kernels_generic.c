@@ -160,3 +160,31 @@ const ck_table ck_table_generic = {
     .to_f16 = g_to_f16,
     .from_f16 = g_from_f16,
 };
+
+/* ---- Contiguous-row kernels (IVF list scans) */
+static inline int32_t g_i16i8_row(const int16_t *w, const int8_t *c, size_t n) {
+    /* unsigned sums wrap like the vector lanes (the caller keeps the true sum in range) */
+    uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        s0 += (uint32_t)((int32_t)w[j] * c[j]);
+        s1 += (uint32_t)((int32_t)w[j + 1] * c[j + 1]);
+        s2 += (uint32_t)((int32_t)w[j + 2] * c[j + 2]);
+        s3 += (uint32_t)((int32_t)w[j + 3] * c[j + 3]);
+    }
+    for (; j < n; j++) s0 += (uint32_t)((int32_t)w[j] * c[j]);
+    return (int32_t)((s0 + s1) + (s2 + s3));
+}
+static void g_i16i8_ny(const int16_t *w, const int8_t *codes, size_t n, size_t dim, int32_t *out) {
+    for (size_t i = 0; i < n; i++) out[i] = g_i16i8_row(w, codes + i * dim, dim);
+}
+CK_DEFINE_NY_F32(, g_dot, g_dot)
+CK_DEFINE_NY_F32(, g_l2sq, g_l2sq)
+
+const ck_ny_table ck_ny_table_generic = {
+    .dot_ny = g_dot_ny,
+    .l2sq_ny = g_l2sq_ny,
+    .dot_block = g_dot_block,
+    .l2sq_block = g_l2sq_block,
+    .i16i8_ny = g_i16i8_ny,
+};

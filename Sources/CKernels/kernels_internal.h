@@ -145,3 +145,37 @@ static inline uint16_t ck_float_to_half(float f) {
 }
 
 #endif
+
+/* ---- Contiguous-row kernels (IVF list scans): a second dispatch table, by the same level. */
+#ifndef CKERNELS_INTERNAL_NY_H
+#define CKERNELS_INTERNAL_NY_H
+typedef void (*ck_f32_ny_fn)(const float *, const float *, size_t, size_t, float *);
+typedef void (*ck_f32_block_fn)(const float *, size_t, const float *, size_t, size_t, float *);
+typedef void (*ck_i16i8_ny_fn)(const int16_t *, const int8_t *, size_t, size_t, int32_t *);
+typedef struct {
+    ck_f32_ny_fn dot_ny, l2sq_ny;
+    ck_f32_block_fn dot_block, l2sq_block;
+    ck_i16i8_ny_fn i16i8_ny;
+} ck_ny_table;
+CK_HIDDEN extern const ck_ny_table ck_ny_table_generic;
+#if defined(__x86_64__)
+CK_HIDDEN extern const ck_ny_table ck_ny_table_avx2;
+CK_HIDDEN extern const ck_ny_table ck_ny_table_avx512;
+#endif
+/* Defines `NAME##_ny` and `NAME##_block` (static, ATTR) over the row kernel ROW (float32 query,
+ * float32 row): rows scored one by one with ROW, so every form gives ROW's exact result. */
+#define CK_DEFINE_NY_F32(ATTR, NAME, ROW)                                                      \
+    ATTR CK_UNUSED static void NAME##_ny(const float *q, const float *rows, size_t n,          \
+                                         size_t dim, float *out) {                             \
+        for (size_t i = 0; i < n; i++) out[i] = ROW(q, rows + i * dim, dim);                   \
+    }                                                                                          \
+    ATTR CK_UNUSED static void NAME##_block(const float *qs, size_t m, const float *rows,      \
+                                            size_t n, size_t dim, float *out) {                \
+        for (size_t r = 0; r < n; r += 8) {                                                    \
+            size_t g = n - r < 8 ? n - r : 8;                                                  \
+            for (size_t j = 0; j < m; j++)                                                     \
+                for (size_t i = r; i < r + g; i++)                                             \
+                    out[j * n + i] = ROW(qs + j * dim, rows + i * dim, dim);                   \
+        }                                                                                      \
+    }
+#endif

@@ -21,11 +21,9 @@ final class IVFBatchScratch {
     var listStart: [Int] = []
     var fill: [Int] = []
     var pairs: [UInt32] = []
-    /// Queries of one list gathered contiguously, their products with the list's rows, and
-    /// the list decoded to float (int8).
+    /// Queries of one list gathered contiguously, and their scores against the list's rows.
     var gathered: [Float] = []
     var products: [Float] = []
-    var decoded: [Float] = []
     var heaps: [TopK] = []
 }
 
@@ -33,16 +31,9 @@ extension IVFRetriever {
     /// Queries answered together: their centroid scores are one matrix product and each list
     /// is read once for all of them.
     static let queryGroup = 512
-    /// int8 lists probed by at least this many queries of a group are decoded to float once
-    /// and scored by one BLAS product; fewer are scored from the codes query by query.
-    static let decodeThreshold = 8
-    /// float32 lists probed by at least this many queries of a group are scored by one BLAS
-    /// product; fewer stream through the SIMD kernel query by query (faster from memory).
-    static let productThreshold = 3
-
     /// Many queries at once: the centroid scores of a group of queries are one BLAS product,
     /// each probed list is read once and scored against all the group's queries that probe it
-    /// (one BLAS product per list), then each query ends as `search` does. Gives the same ids
+    /// (one block kernel per list), then each query ends as `search` does. Gives the same ids
     /// as `search` called once per query.
     public func searchBatch(_ reader: StoreReader, queries: UnsafeBufferPointer<Float>, parameters: SearchParameters,
                             filter: SearchFilter?) throws -> [[ScoredID]] {
@@ -163,27 +154,15 @@ extension IVFRetriever {
         for i in 0..<nq { batch.heaps[i].reset(k: k) }
     }
 
-    /// Scores one list against every query that probes it (`pairs` index `batch.pairs`).
+    /// Scores one list against every query that probes it (`pairs` index `batch.pairs`):
+    /// float32 by one block kernel (the list read from memory once for all those queries,
+    /// scores bit-identical to the single path's), int8 query by query from the codes (exact
+    /// integer sums; the list stays in cache after the first query).
     private func scanBatch(_ posting: IVFPostingList, pairs: Range<Int>, nprobe: Int, accept: ((UInt32) -> Bool)?) {
         let n = posting.count, d = dimension, m = pairs.count
-        if batch.products.count < m * n { batch.products = [Float](repeating: 0, count: max(m * n, 2 * batch.products.count)) }
-        let int8 = posting.encoding == .int8
-        if !int8 && m < Self.productThreshold {
-            batch.products.withUnsafeMutableBufferPointer { out in
-                batch.queries.withUnsafeBufferPointer { q in
-                    for p in pairs {
-                        let i = Int(batch.pairs[p]) / nprobe
-                        rowDots(posting, query: q.baseAddress! + i * d, into: out.baseAddress!)
-                        offerExact(dots: out.baseAddress!, posting: posting, query: q.baseAddress! + i * d,
-                                   queryNorm2: batch.norms[i], accept: accept, into: &batch.heaps[i])
-                    }
-                }
-            }
-            return
-        }
-        if int8 && m < Self.decodeThreshold {
-            // Few queries: score from the codes, query by query.
-            batch.products.withUnsafeMutableBufferPointer { out in
+        if posting.encoding == .int8 {
+            reserveScores(n)
+            entryScores.withUnsafeMutableBufferPointer { out in
                 batch.weights.withUnsafeBufferPointer { w in
                     for p in pairs {
                         let pair = Int(batch.pairs[p]), i = pair / nprobe
@@ -196,39 +175,23 @@ extension IVFRetriever {
             }
             return
         }
+        if batch.products.count < m * n { batch.products = [Float](repeating: 0, count: max(m * n, 2 * batch.products.count)) }
         gatherQueries(pairs: pairs, nprobe: nprobe)
-        let multiply = { (rows: UnsafePointer<Float>) in
-            self.batch.gathered.withUnsafeBufferPointer { g in
-                self.batch.products.withUnsafeMutableBufferPointer { out in
-                    BLAS.multiplyTransposed(a: g.baseAddress!, rowsA: m, b: rows, rowsB: n, dimension: d, into: out.baseAddress!)
-                }
-            }
-        }
-        if int8, let quantizer = index.quantizer {
-            // The residuals decoded once (offset included): q . x = q . c + q . r.
-            if batch.decoded.count < n * d { batch.decoded = [Float](repeating: 0, count: max(n * d, 2 * batch.decoded.count)) }
-            batch.decoded.withUnsafeMutableBufferPointer { out in
-                for i in 0..<n { quantizer.decode(posting.codes(i), into: out.baseAddress! + i * d) }
-                multiply(out.baseAddress!)
-            }
-        } else {
-            multiply(posting.floatVector(0))
-        }
         batch.products.withUnsafeMutableBufferPointer { out in
-            batch.queries.withUnsafeBufferPointer { q in
-                for (r, p) in pairs.enumerated() {
-                    let pair = Int(batch.pairs[p]), i = pair / nprobe
-                    let dots = out.baseAddress! + r * n
-                    if int8 {
-                        let base = batch.probed[pair].score
-                        for j in 0..<n { dots[j] += base }
-                        offerApproximate(dots: dots, posting: posting, queryNorm2: batch.norms[i], accept: accept,
-                                         into: &batch.heaps[i])
-                    } else {
-                        offerExact(dots: dots, posting: posting, query: q.baseAddress! + i * d, queryNorm2: batch.norms[i],
-                                   accept: accept, into: &batch.heaps[i])
-                    }
+            let scores = out.baseAddress!
+            batch.gathered.withUnsafeBufferPointer { g in
+                if metric == .l2 {
+                    Kernels.squaredL2Block(queries: g.baseAddress!, queryCount: m, rows: posting.floatVector(0), rowCount: n,
+                                           dimension: d, into: scores)
+                    for j in 0 ..< m * n { scores[j] = -scores[j] }
+                } else {
+                    Kernels.dotBlock(queries: g.baseAddress!, queryCount: m, rows: posting.floatVector(0), rowCount: n,
+                                     dimension: d, into: scores)
                 }
+            }
+            for (r, p) in pairs.enumerated() {
+                let i = Int(batch.pairs[p]) / nprobe
+                offer(scores: scores + r * n, posting: posting, accept: accept, into: &batch.heaps[i])
             }
         }
     }

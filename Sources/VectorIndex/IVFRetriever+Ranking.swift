@@ -3,39 +3,33 @@ import Store
 import VectorMath
 
 extension IVFRetriever {
-    /// Lists ranked beyond `nprobe` by the BLAS scores and ranked again with exact dot
-    /// products, so that batched and single queries (whose BLAS products may round
-    /// differently) probe the same lists.
+    /// Lists ranked beyond `nprobe` by the first scores (BLAS in batches) and ranked again
+    /// with the kernel's dot products, so that batched and single queries (whose products may
+    /// round differently) probe the same lists.
     static let rankMargin = 8
 
-    /// Calls `body` with the centroids (as floats) and the list summaries of the snapshot.
+    /// Calls `body` with the centroids (the build's, from memory) and the list summaries of
+    /// the snapshot.
     func withModel<R>(_ txn: Transaction, _ body: (UnsafePointer<Float>, UnsafeRawBufferPointer) throws -> R) throws -> R {
-        let nlist = index.info.lists, d = dimension
+        let nlist = index.info.lists
         if centroidDots.count < nlist { centroidDots = [Float](repeating: 0, count: nlist) }
-        return try index.tables.withModel(.centroids, in: txn) { raw in
-            guard let raw, raw.count == nlist * d * 4 else {
-                throw IndexError.corruptIndex(table: IVFLayout.Table.model.rawValue, reason: "centroids: \(raw?.count ?? 0) bytes, expected \(nlist * d * 4)")
+        return try index.tables.withModel(.listStats, in: txn) { stats in
+            guard let stats, stats.count == nlist * IVFLayout.listStatsBytes else {
+                throw IndexError.corruptIndex(table: IVFLayout.Table.model.rawValue, reason: "list_stats: \(stats?.count ?? 0) bytes, expected \(nlist * IVFLayout.listStatsBytes)")
             }
-            return try Self.withFloats(raw, scratch: &modelCopy) { centroids in
-                try index.tables.withModel(.listStats, in: txn) { stats in
-                    guard let stats, stats.count == nlist * IVFLayout.listStatsBytes else {
-                        throw IndexError.corruptIndex(table: IVFLayout.Table.model.rawValue, reason: "list_stats: \(stats?.count ?? 0) bytes, expected \(nlist * IVFLayout.listStatsBytes)")
-                    }
-                    return try body(centroids, stats)
-                }
-            }
+            return try body(index.centroids.floats, stats)
         }
     }
 
-    /// Ranks the lists for `query` (one BLAS product over the centroids) and leaves the
-    /// `nprobe` best in `chosen`.
+    /// Ranks the lists for `query` (one contiguous-row kernel call over the centroids) and
+    /// leaves the `nprobe` best in `chosen`.
     func rank(_ txn: Transaction, nprobe: Int) throws {
         let nlist = index.info.lists
         try withModel(txn) { centroids, stats in
             query.withUnsafeBufferPointer { qb in
                 centroidDots.withUnsafeMutableBufferPointer { out in
-                    BLAS.multiplyTransposed(a: qb.baseAddress!, rowsA: 1, b: centroids, rowsB: nlist,
-                                            dimension: dimension, into: out.baseAddress!)
+                    Kernels.dotContiguous(qb.baseAddress!, rows: centroids, count: nlist, dimension: dimension,
+                                          into: out.baseAddress!)
                     chooseLists(query: qb.baseAddress!, dots: out.baseAddress!, centroids: centroids, stats: stats, nprobe: nprobe)
                 }
             }
@@ -60,7 +54,8 @@ extension IVFRetriever {
         if exactDots.count < nlist { exactDots = [Float](repeating: 0, count: nlist) }
         for p in chosen {
             let l = Int(p.id)
-            let dot = Distance.dot(q, centroids + l * d, count: d)
+            var dot: Float = 0
+            Kernels.dotContiguous(q, rows: centroids + l * d, count: 1, dimension: d, into: &dot)
             exactDots[l] = dot
             finalists.push(score: listRank(dot: dot, stats: IVFListStats.read(stats, list: l), queryNorm: queryNorm), id: p.id)
         }
@@ -101,20 +96,6 @@ extension IVFRetriever {
             try rank(txn, nprobe: wanted)
             try probe(txn, chosen, skipping: done, accept: accept, into: &heap)
             for list in chosen where done.insert(list.id).inserted { probed.append(list.id) }
-        }
-    }
-
-    /// Calls `body` with `raw` as floats, copied into `scratch` when not 4-byte aligned.
-    static func withFloats<R>(_ raw: UnsafeRawBufferPointer, scratch: inout [UInt32],
-                              _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
-        if Int(bitPattern: raw.baseAddress) & 3 == 0 {
-            return try body(raw.baseAddress!.assumingMemoryBound(to: Float.self))
-        }
-        let words = (raw.count + 3) / 4
-        if scratch.count < words { scratch = [UInt32](repeating: 0, count: words) }
-        return try scratch.withUnsafeMutableBytes { copy in
-            copy.copyMemory(from: raw)
-            return try body(copy.baseAddress!.assumingMemoryBound(to: Float.self))
         }
     }
 }

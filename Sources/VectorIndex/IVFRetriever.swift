@@ -11,10 +11,11 @@ import VectorMath
 /// vary, the best inner product in a list is bounded by `q.c + |q| * max |x - c|`, and a list
 /// of spread-out rows may hold a winner even when its centroid scores lower.
 ///
-/// float32 lists are scored by one BLAS product per list; a row that may enter the top `k` is
-/// scored again with the SIMD kernel, so the kept scores do not depend on how BLAS rounded
-/// (batched and single queries give the same answers). int8 lists are scored from their codes
-/// and the best `k * rerankFactor` candidates are re-scored in float32 from the store.
+/// float32 lists are scored exactly by the run-time-dispatched contiguous kernels
+/// (`Kernels.squaredL2Contiguous` / `dotContiguous`; the batched path's block kernels give
+/// bit-identical scores, so batched and single queries give the same answers). int8 lists are
+/// scored from their codes (exact integer sums, `Kernels.i16i8DotContiguous`) and the best
+/// `k * rerankFactor` candidates are re-scored in float32 from the store.
 public final class IVFRetriever: Retriever {
     public let index: IVFSearchIndex
     let dimension: Int
@@ -37,12 +38,14 @@ public final class IVFRetriever: Retriever {
     var probedScratch: [UInt32] = []
     /// Per row of the list being scanned: its dot product with the query.
     var entryScores: [Float] = []
-    var codeDots: [Int32] = [0, 0, 0, 0]
+    var codeSums: [Int32] = []
     var listCopy: [UInt32] = []
-    var modelCopy: [UInt32] = []
     var candidates = TopK(capacity: 0)
     var finalists = TopK(capacity: 0)
     var sortedScratch: [ScoredID] = []
+    /// int8 re-scoring: the vector table of the snapshot searched last.
+    var table: VectorTable?
+    var tableKey: (ObjectIdentifier, UInt64)?
     /// Scratch of the batched path (IVFRetriever+Batch.swift).
     let batch = IVFBatchScratch()
 

@@ -22,26 +22,39 @@ public final class IVFSearchIndex: SearchIndex {
         "ivf (nlist \(info.lists), \(info.encoding), nprobe \(info.nprobe), \(info.metric.rawValue), \(info.entries) rows, build \(info.buildID))"
     }
 
-    init(store: EmbeddingStore, tables: IVFTables, info: IVFIndexInfo, quantizer: IVFInt8Quantizer?, rerankFactor: Int = 4) {
+    /// The build's centroids in memory (read by every query).
+    let centroids: IVFCentroids
+
+    init(store: EmbeddingStore, tables: IVFTables, info: IVFIndexInfo, quantizer: IVFInt8Quantizer?, centroids: IVFCentroids,
+         rerankFactor: Int = 4) {
         self.store = store
+        self.centroids = centroids
         self.tables = tables
         self.info = info
         self.quantizer = quantizer
         self.rerankFactor = rerankFactor
     }
 
-    /// The IVF index built in `store`, or nil when there is none.
-    public static func open(_ store: EmbeddingStore, rerankFactor: Int = 4) throws -> IVFSearchIndex? {
+    /// The IVF index built in `store`, or nil when there is none. With `preload` (the default)
+    /// the posting lists are mapped into memory before the first query (`preload()`).
+    public static func open(_ store: EmbeddingStore, rerankFactor: Int = 4, preload: Bool = true) throws -> IVFSearchIndex? {
         guard let tables = try IVFTables.open(store, create: false) else { return nil }
-        return try IVFTables.lmdb("read ivf_meta in \(store.path)") { try store.environment.read { txn -> IVFSearchIndex? in
+        let index = try IVFTables.lmdb("read ivf_meta in \(store.path)") { try store.environment.read { txn -> IVFSearchIndex? in
             guard let info = try IVFIndexInfo.load(tables, in: txn) else { return nil }
             var quantizer: IVFInt8Quantizer?
             if info.encoding == .int8 {
                 quantizer = IVFInt8Quantizer(offset: try tables.modelFloats(.int8Offset, expected: info.dimension, in: txn),
                                              scale: try tables.modelFloats(.int8Scale, expected: info.dimension, in: txn))
             }
-            return IVFSearchIndex(store: store, tables: tables, info: info, quantizer: quantizer, rerankFactor: rerankFactor)
+            let floats = try tables.modelFloats(.centroids, expected: info.lists * info.dimension, in: txn)
+            let centroids = floats.withUnsafeBufferPointer {
+                IVFCentroids(copying: $0.baseAddress!, count: info.lists, dimension: info.dimension)
+            }
+            return IVFSearchIndex(store: store, tables: tables, info: info, quantizer: quantizer, centroids: centroids,
+                                  rerankFactor: rerankFactor)
         } }
+        if preload { try index?.preload() }
+        return index
     }
 
     /// True when `store` holds an IVF index.
@@ -53,6 +66,12 @@ public final class IVFSearchIndex: SearchIndex {
     }
 
     public func makeRetriever() -> any Retriever { IVFRetriever(index: self) }
+
+    /// Files the upserted rows in their nearest lists and takes the deleted ones out, in the
+    /// writer's transaction (`IVFUpdater.apply`), so the lists never lag the store.
+    public func applyWrites(upserted: [UInt32], deleted: [UInt32], in writer: StoreWriter) throws {
+        try IVFUpdater(index: self).apply(upserted: upserted, deleted: deleted, in: writer)
+    }
 
     /// Candidates gathered before the float32 re-score, for `k` results.
     func candidateCount(k: Int) -> Int {

@@ -5,8 +5,10 @@ import VectorMath
 /// Online changes to a built IVF index, made in the caller's store write transaction together
 /// with the store change itself: `upsert` sets item vectors and files each row in the list of
 /// its nearest centroid (moving it out of its old list), `remove` makes rows vacant and takes
-/// them out of their lists, so a removed row is never returned again. Centroids stay as built;
-/// a list summary keeps the largest norms it has seen (a valid bound after removals).
+/// them out of their lists, so a removed row is never returned again; `apply` brings the lists
+/// up to date with rows whose vectors the caller already set or removed (the server's writer,
+/// through `IVFSearchIndex.applyWrites`). Centroids stay as built; a list summary keeps the
+/// largest norms it has seen (a valid bound after removals).
 public struct IVFUpdater {
     public let index: IVFSearchIndex
 
@@ -16,28 +18,67 @@ public struct IVFUpdater {
     /// the rows, in order.
     @discardableResult
     public func upsert(_ writer: StoreWriter, ids: [ExternalID], vectors: UnsafeBufferPointer<Float>) throws -> [UInt32] {
-        let info = try checkBuild(writer)
-        let d = info.dimension
+        _ = try checkBuild(writer)
         let rows = try IVFRetriever.store { try writer.upsertVectors(.item, ids: ids, vectors: vectors) }
         guard !rows.isEmpty else { return rows }
-        // The vectors as the store keeps them (unit length for cosine); the last one of a row wins.
-        var stored = Array(vectors)
-        if info.metric == .cosine {
-            stored.withUnsafeMutableBufferPointer { v in for i in 0..<rows.count { Distance.normalize(v.baseAddress! + i * d, count: d) } }
+        try apply(upserted: rows, deleted: [], in: writer)
+        return rows
+    }
+
+    /// Removes the vectors of `rows` from the store and the rows from their lists. Rows
+    /// without a vector or outside every list are left as they are.
+    public func remove(_ writer: StoreWriter, rows: [UInt32]) throws {
+        _ = try checkBuild(writer)
+        for row in Set(rows).sorted() where Int(row) < writer.counts.items {
+            try IVFRetriever.store { try writer.removeVector(row: row, .item) }
         }
-        var last: [UInt32: Int] = [:]
-        for (i, row) in rows.enumerated() { last[row] = i }
+        try apply(upserted: [], deleted: rows, in: writer)
+    }
+
+    /// Brings the lists up to date with item rows whose vectors this transaction set
+    /// (`upserted`, read back from the store as it keeps them) or removed (`deleted`): a row
+    /// in `deleted`, or one that holds no vector, leaves its list; any other row is filed in
+    /// the list of its nearest centroid (leaving its old list). Repeated rows count once.
+    public func apply(upserted: [UInt32], deleted: [UInt32], in writer: StoreWriter) throws {
+        let info = try checkBuild(writer)
+        let d = info.dimension
+        try IVFRetriever.store { try writer.flushVectors() }
+        let reader = writer.store.reader(on: writer.transaction)
+        let gone = Set(deleted)
+        var filed: [UInt32] = [], vectors: [Float] = [], leaving: [UInt32] = []
+        for row in Set(upserted).union(gone).sorted() {
+            var found = false
+            if !gone.contains(row) && Int(row) < writer.counts.items {
+                try IVFRetriever.store {
+                    try reader.withVector(ofRow: row, .item) { v in
+                        guard let v else { return }
+                        vectors.append(contentsOf: v)
+                        found = true
+                    }
+                }
+            }
+            if found { filed.append(row) } else { leaving.append(row) }
+        }
+        guard !filed.isEmpty || !leaving.isEmpty else { return }
         let txn = writer.transaction
         let centroids = try index.tables.modelFloats(.centroids, expected: info.lists * d, in: txn)
-        var assigner = KMeansAssigner(dimension: d, metric: .l2)
-        assigner.setCentroids(centroids, count: info.lists)
-        var labels = [UInt32](repeating: 0, count: rows.count)
-        stored.withUnsafeBufferPointer { v in labels.withUnsafeMutableBufferPointer { assigner.assign(v, count: rows.count, labels: $0) } }
+        var labels = [UInt32](repeating: 0, count: filed.count)
+        if !filed.isEmpty {
+            var assigner = KMeansAssigner(dimension: d, metric: .l2)
+            assigner.setCentroids(centroids, count: info.lists)
+            vectors.withUnsafeBufferPointer { v in labels.withUnsafeMutableBufferPointer { assigner.assign(v, count: filed.count, labels: $0) } }
+        }
 
         var assignments = try IVFAssignmentEditor(tables: index.tables, txn: txn)
         var removals: [Int: Set<UInt32>] = [:]
         var additions: [Int: [Int]] = [:]
-        for (row, i) in last.sorted(by: { $0.key < $1.key }) {
+        for row in leaving {
+            let old = try assignments.list(of: row)
+            guard old != IVFLayout.noList else { continue }
+            removals[Int(old), default: []].insert(row)
+            try assignments.set(row, list: IVFLayout.noList)
+        }
+        for (i, row) in filed.enumerated() {
             let old = try assignments.list(of: row)
             if old != IVFLayout.noList { removals[Int(old), default: []].insert(row) }
             additions[Int(labels[i]), default: []].append(i)
@@ -46,36 +87,8 @@ public struct IVFUpdater {
         var stats = try loadStats(txn, lists: info.lists)
         var entries = info.entries
         for l in Set(removals.keys).union(additions.keys).sorted() {
-            entries += try rewrite(list: l, removing: removals[l] ?? [], adding: additions[l] ?? [], rows: rows,
-                                   vectors: stored, centroids: centroids, stats: &stats[l], txn: txn)
-        }
-        try assignments.flush()
-        try finish(writer, stats: stats, entries: entries)
-        return rows
-    }
-
-    /// Removes the vectors of `rows` from the store and the rows from their lists. Rows
-    /// without a vector or outside every list are left as they are.
-    public func remove(_ writer: StoreWriter, rows: [UInt32]) throws {
-        let info = try checkBuild(writer)
-        let txn = writer.transaction
-        var assignments = try IVFAssignmentEditor(tables: index.tables, txn: txn)
-        var removals: [Int: Set<UInt32>] = [:]
-        for row in Set(rows).sorted() {
-            let old = try assignments.list(of: row)
-            if old != IVFLayout.noList {
-                removals[Int(old), default: []].insert(row)
-                try assignments.set(row, list: IVFLayout.noList)
-            }
-            if Int(row) < writer.counts.items {
-                try IVFRetriever.store { try writer.removeVector(row: row, .item) }
-            }
-        }
-        var stats = try loadStats(txn, lists: info.lists)
-        var entries = info.entries
-        for (l, gone) in removals.sorted(by: { $0.key < $1.key }) {
-            entries += try rewrite(list: l, removing: gone, adding: [], rows: [], vectors: [], centroids: [],
-                                   stats: &stats[l], txn: txn)
+            entries += try rewrite(list: l, removing: removals[l] ?? [], adding: additions[l] ?? [], rows: filed,
+                                   vectors: vectors, centroids: centroids, stats: &stats[l], txn: txn)
         }
         try assignments.flush()
         try finish(writer, stats: stats, entries: entries)

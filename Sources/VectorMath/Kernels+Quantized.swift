@@ -84,3 +84,19 @@ extension Kernels {
         ck_f16_to_f32(halves, floats, count)
     }
 }
+
+// MARK: contiguous rows (IVF list scans)
+
+extension Kernels {
+    /// `out[i] = sum(Int32(weights[j]) * Int32(codes[i * dimension + j]))` for `i < count`:
+    /// 16-bit query weights against rows of int8 codes stored back to back (an int8 posting
+    /// list). Exact while every true sum fits in `Int32` (keep `sum |weights| * 128` below
+    /// `Int32.max`); otherwise it wraps.
+    @inlinable
+    public static func i16i8DotContiguous(weights: UnsafePointer<Int16>, codes: UnsafePointer<Int8>, count: Int,
+                                          dimension: Int, into out: UnsafeMutablePointer<Int32>) {
+        precondition(count >= 0 && dimension >= 0,
+                     "Kernels.i16i8DotContiguous: negative count \(count) or dimension \(dimension)")
+        ck_i16i8_dot_ny(weights, codes, count, dimension, out)
+    }
+}

@@ -121,3 +121,48 @@ public enum Kernels {
         ck_l2sq_f32_rows(query, rows, count, dimension, out)
     }
 }
+
+// MARK: contiguous rows (IVF list scans)
+
+extension Kernels {
+    /// `out[i] = dot(query, rows + i * dimension)` for `i < count`: rows stored back to back
+    /// (a posting list), prefetched ahead. A row's score is bit-identical to what
+    /// `dotBlock` gives for the same query and row (both reduce each row the same way).
+    @inlinable
+    public static func dotContiguous(_ query: UnsafePointer<Float>, rows: UnsafePointer<Float>, count: Int,
+                                     dimension: Int, into out: UnsafeMutablePointer<Float>) {
+        precondition(count >= 0 && dimension >= 0,
+                     "Kernels.dotContiguous: negative count \(count) or dimension \(dimension)")
+        ck_dot_f32_ny(query, rows, count, dimension, out)
+    }
+
+    /// `out[i] = squaredL2(query, rows + i * dimension)` for `i < count` (see `dotContiguous`).
+    @inlinable
+    public static func squaredL2Contiguous(_ query: UnsafePointer<Float>, rows: UnsafePointer<Float>, count: Int,
+                                           dimension: Int, into out: UnsafeMutablePointer<Float>) {
+        precondition(count >= 0 && dimension >= 0,
+                     "Kernels.squaredL2Contiguous: negative count \(count) or dimension \(dimension)")
+        ck_l2sq_f32_ny(query, rows, count, dimension, out)
+    }
+
+    /// `out[j * rowCount + i] = dot(queries + j * dimension, rows + i * dimension)`: a block of
+    /// queries against contiguous rows, each block of rows read from memory once for all the
+    /// queries. Scores are bit-identical to `dotContiguous` query by query.
+    @inlinable
+    public static func dotBlock(queries: UnsafePointer<Float>, queryCount: Int, rows: UnsafePointer<Float>,
+                                rowCount: Int, dimension: Int, into out: UnsafeMutablePointer<Float>) {
+        precondition(queryCount >= 0 && rowCount >= 0 && dimension >= 0,
+                     "Kernels.dotBlock: negative queryCount \(queryCount), rowCount \(rowCount) or dimension \(dimension)")
+        ck_dot_f32_block(queries, queryCount, rows, rowCount, dimension, out)
+    }
+
+    /// `out[j * rowCount + i] = squaredL2(queries + j * dimension, rows + i * dimension)` (see
+    /// `dotBlock`); bit-identical to `squaredL2Contiguous` query by query.
+    @inlinable
+    public static func squaredL2Block(queries: UnsafePointer<Float>, queryCount: Int, rows: UnsafePointer<Float>,
+                                      rowCount: Int, dimension: Int, into out: UnsafeMutablePointer<Float>) {
+        precondition(queryCount >= 0 && rowCount >= 0 && dimension >= 0,
+                     "Kernels.squaredL2Block: negative queryCount \(queryCount), rowCount \(rowCount) or dimension \(dimension)")
+        ck_l2sq_f32_block(queries, queryCount, rows, rowCount, dimension, out)
+    }
+}

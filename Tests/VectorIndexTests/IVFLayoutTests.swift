@@ -1,4 +1,5 @@
 import VectorIndex
+import VectorMath
 import XCTest
 
 /// The on-disk codecs of the IVF tables and the int8 kernels, against naive references.
@@ -84,17 +85,20 @@ final class IVFLayoutTests: XCTestCase {
                 weights.withUnsafeMutableBufferPointer { quantizer.prepare(query: q.baseAddress!, weights: $0.baseAddress!) }
             }
             XCTAssertEqual(offsetDot, zip(query, quantizer.offset).reduce(0) { $0 + $1.0 * $1.1 }, accuracy: 1e-3)
-            var four = [Int32](repeating: 0, count: 4)
+            var sums = [Int32](repeating: 0, count: rows)
             codes.withUnsafeBufferPointer { c in
                 weights.withUnsafeBufferPointer { w in
-                    four.withUnsafeMutableBufferPointer { IVFInt8Quantizer.dot4(w.baseAddress!, c.baseAddress!, dimension: d, into: $0.baseAddress!) }
+                    sums.withUnsafeMutableBufferPointer {
+                        Kernels.i16i8DotContiguous(weights: w.baseAddress!, codes: c.baseAddress!, count: rows, dimension: d,
+                                                   into: $0.baseAddress!)
+                    }
                     for r in 0..<rows {
-                        let one = IVFInt8Quantizer.dot(w.baseAddress!, c.baseAddress! + r * d, dimension: d)
-                        if r < 4 { XCTAssertEqual(one, four[r], "dot4 and dot agree (d \(d), row \(r))") }
+                        let naive = (0..<d).reduce(Int32(0)) { $0 + Int32(w[$1]) * Int32(codes[r * d + $1]) }
+                        XCTAssertEqual(sums[r], naive, "kernel sum is exact (d \(d), row \(r))")
                         // factor * sum(w * code) estimates sum(q * scale * code).
                         let exact = (0..<d).reduce(0.0) { $0 + Double(query[$1] * scale[$1]) * Double(codes[r * d + $1]) }
                         let bound = (0..<d).reduce(0.0) { $0 + abs(Double(query[$1] * scale[$1]) * Double(codes[r * d + $1])) }
-                        XCTAssertEqual(Double(factor) * Double(one), exact, accuracy: 1e-3 * bound + 1e-6, "d \(d), row \(r)")
+                        XCTAssertEqual(Double(factor) * Double(sums[r]), exact, accuracy: 1e-3 * bound + 1e-6, "d \(d), row \(r)")
                     }
                 }
             }

@@ -5,6 +5,7 @@
   ivf_tools.py summary CURVES.csv BUILDS.csv                    markdown tables for bench/RESULTS.md
   ivf_tools.py qps STDERR.txt                                   queries/s from annctl query's closing line
   ivf_tools.py same A.jsonl B.jsonl                             exit 1 when the answers' ids differ
+  ivf_tools.py evict FILE                                       drop FILE's pages from the page cache
 """
 import csv
 import json
@@ -78,5 +79,17 @@ def same(a, b):
     sys.exit(0 if ids(a) == ids(b) else 1)
 
 
+def evict(path):
+    """Cold start: the next process reads the file from disk (as after a reboot)."""
+    import os
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
 if __name__ == "__main__":
-    {"truth": truth, "recall": recall, "summary": summary, "qps": qps, "same": same}[sys.argv[1]](*sys.argv[2:])
+    {"truth": truth, "recall": recall, "summary": summary, "qps": qps, "same": same,
+     "evict": evict}[sys.argv[1]](*sys.argv[2:])

@@ -71,3 +71,32 @@ void ck_f16_to_f32(const uint16_t *src, float *dst, size_t n);
 }
 #endif
 #endif
+
+/* ---- Contiguous-row kernels (IVF list scans) ------------------------------------------------
+ * `rows` holds `n_rows` rows of `dim` elements back to back. Each row's result is computed the
+ * same way whatever `n_rows` and whichever form (single query or block) computes it, so the same
+ * query and row give bit-identical scores from every form at one level. */
+#ifndef CKERNELS_NY_H
+#define CKERNELS_NY_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+/** out[i] = q . rows[i] for i < n_rows. */
+void ck_dot_f32_ny(const float *q, const float *rows, size_t n_rows, size_t dim, float *out);
+/** out[i] = |q - rows[i]|^2 for i < n_rows. */
+void ck_l2sq_f32_ny(const float *q, const float *rows, size_t n_rows, size_t dim, float *out);
+/** out[j * n_rows + i] = queries[j] . rows[i] for j < n_queries, i < n_rows (queries back to
+ *  back, `dim` floats each): each block of rows is read once for all the queries. */
+void ck_dot_f32_block(const float *queries, size_t n_queries, const float *rows, size_t n_rows,
+                      size_t dim, float *out);
+/** out[j * n_rows + i] = |queries[j] - rows[i]|^2 (see ck_dot_f32_block). */
+void ck_l2sq_f32_block(const float *queries, size_t n_queries, const float *rows, size_t n_rows,
+                       size_t dim, float *out);
+/** out[i] = sum_j w[j] * codes[i * dim + j]: int16 weights x int8 codes, exact in int32 while
+ *  sum |w[j]| * 128 fits (the caller bounds the weights). */
+void ck_i16i8_dot_ny(const int16_t *w, const int8_t *codes, size_t n_rows, size_t dim,
+                     int32_t *out);
+#ifdef __cplusplus
+}
+#endif
+#endif
