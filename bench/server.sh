@@ -12,12 +12,13 @@
 #  4. the same (and the peer) on 10k x DIM, where the search itself is cheap: the overhead in microseconds.
 # Every store is served by its HNSW index (`annctl build --index hnsw`, built once and kept).
 # Usage: bench/server.sh [ROWS] [DIM] [SECONDS] ; LEVELS=1,2,8 PEER_EF=96 override
-# (ef 96 gives the peer recall@10 of about 0.95 on the 1M x 128 data); PARTS=big,demo,small
+# (ef 96 gives the peer recall@10 of about 0.95 on the 1M x 128 data; OUR_EF=32 gives annctl
+# 0.953, both printed); PARTS=big,demo,small
 # picks the parts (default all three: big = 1 and 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}; dim=${2:-128}; seconds=${3:-10}
-levels=${LEVELS:-1,2,8}; peer_ef=${PEER_EF:-96}; parts=${PARTS:-big,demo,small}
+levels=${LEVELS:-1,2,8}; peer_ef=${PEER_EF:-96}; parts=${PARTS:-big,demo,small}; our_ef=${OUR_EF:-32}
 part() { [[ ",$parts," == *",$1,"* ]]; }
 tools/setup
 swift build -c release --product annctl >/dev/null
@@ -87,12 +88,16 @@ load() {
 }
 
 if part big; then
-  echo "== $rows x $dim: annctl serve (hnsw) and in-process"
+  echo "== $rows x $dim: annctl serve (hnsw, search at ef $our_ef) and in-process"
+  truth="$work/truth-$rows-$dim.jsonl"
+  [ -f "$truth" ] || "$annctl" query --db "$store" --exact --queries "$queries" --k 10 --json > "$truth" 2>/dev/null
+  "$annctl" query --db "$store" --queries "$queries" --k 10 --ef "$our_ef" --json > "$work/found.jsonl" 2>/dev/null
+  echo "annctl hnsw ef $our_ef: recall@10 $(python3 bench/peers/recall.py "$work/found.jsonl" "$truth") (1,000 queries)"
   start serve-big "$annctl" serve --db "$store" --listen tcp://127.0.0.1:0
-  load "search server" --server "$url" --queries "$queries" --mix search=1 --k 10
+  load "search server" --server "$url" --queries "$queries" --mix search=1 --k 10 --ef "$our_ef"
   load "recommend server" --server "$url" --queries "$queries" --mix recommend=1 --k 20 --candidates 500 --mmr 0.7
   stop
-  load "search in-process" --in-process --db "$store" --queries "$queries" --mix search=1 --k 10
+  load "search in-process" --in-process --db "$store" --queries "$queries" --mix search=1 --k 10 --ef "$our_ef"
   load "recommend in-process" --in-process --db "$store" --queries "$queries" --mix recommend=1 --k 20 --candidates 500 --mmr 0.7
 
   echo "== $rows x $dim: peer (pynng + hnswlib, ef $peer_ef)"
