@@ -20,7 +20,7 @@ mkdir -p "$work" bench/results
 data="$work/items-$rows-$dim.npy"; queries="$work/queries-$rows-$dim.npy"
 [ -f "$data" ] && [ -f "$queries" ] || "$annctl" generate clustered --out "$data" --count "$rows" --dim "$dim" --seed 1 \
   --query-count "$nq" --queries "$queries"
-tag="ivf-$rows-$nlist"
+tag="ivf-$rows-$nlist"; [ "$metrics" = "ip l2" ] || tag="$tag-${metrics// /-}"
 curves="bench/results/$tag-curves.csv"; builds="bench/results/$tag-builds.csv"
 echo "system,index,metric,nprobe,recall,qps_single,qps_single_cpu,qps_batch2" > "$curves"
 echo "system,index,metric,build_s,build_cpu_s,build_rss_mib,query_rss_mib" > "$builds"
