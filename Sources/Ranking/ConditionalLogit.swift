@@ -98,24 +98,11 @@ public struct ConditionalLogit: Sendable, Equatable {
             for f in 0 ..< p { hessian[f * p + f] += l2 + 1e-9 * Double(groups) }
             guard let step = LogisticRegression.solve(hessian, gradient, p) else { break }
 
-            var t = 1.0
-            var accepted = false
-            for _ in 0 ..< 30 {
-                let candidate = (0 ..< p).map { beta[$0] - t * step[$0] }
-                computeScores(candidate, into: &trial)
-                let value = objective(candidate, trial)
-                if value <= current {
-                    beta = candidate
-                    swap(&scores, &trial)
-                    let improvement = current - value
-                    current = value
-                    accepted = true
-                    if improvement <= tolerance * max(1, abs(current)) { return ConditionalLogit(weights: beta) }
-                    break
-                }
-                t *= 0.5
-            }
-            if !accepted { break }
+            guard let converged = LogisticRegression.lineSearch(
+                beta: &beta, step: step, current: &current, tolerance: tolerance,
+                evaluate: { computeScores($0, into: &trial); return objective($0, trial) },
+                accept: { swap(&scores, &trial) }) else { break }
+            if converged { break }
         }
         return ConditionalLogit(weights: beta)
     }

@@ -83,26 +83,35 @@ public struct LogisticRegression: Sendable, Equatable {
             for f in 0 ..< m { hessian[f * m + f] += 1e-9 * Double(n) }
             guard let step = solve(hessian, gradient, m) else { break }
 
-            var t = 1.0
-            var accepted = false
-            for _ in 0 ..< 30 {
-                let candidate = (0 ..< m).map { beta[$0] - t * step[$0] }
-                computeMargins(candidate, into: &trial)
-                let value = objective(candidate, trial)
-                if value <= current {
-                    beta = candidate
-                    swap(&margins, &trial)
-                    let improvement = current - value
-                    current = value
-                    accepted = true
-                    if improvement <= tolerance * max(1, abs(current)) { return LogisticRegression(weights: Array(beta[0 ..< p]), bias: beta[p]) }
-                    break
-                }
-                t *= 0.5
-            }
-            if !accepted { break }
+            guard let converged = lineSearch(beta: &beta, step: step, current: &current, tolerance: tolerance,
+                                             evaluate: { computeMargins($0, into: &trial); return objective($0, trial) },
+                                             accept: { swap(&margins, &trial) }) else { break }
+            if converged { break }
         }
         return LogisticRegression(weights: Array(beta[0 ..< p]), bias: beta[p])
+    }
+
+    /// The backtracking half of a Newton iteration (shared by the fits of this module): tries
+    /// `beta - t * step` for t = 1, 1/2, ... (30 halvings) and takes the first candidate whose
+    /// objective does not exceed `current`. `evaluate` scores a candidate (into the caller's trial
+    /// buffer); `accept` runs once for the candidate taken. Returns nil when none was taken, else
+    /// whether the improvement fell under `tolerance` (relative): the fit has converged.
+    static func lineSearch(beta: inout [Double], step: [Double], current: inout Double, tolerance: Double,
+                           evaluate: ([Double]) -> Double, accept: () -> Void) -> Bool? {
+        var t = 1.0
+        for _ in 0 ..< 30 {
+            let candidate = (0 ..< beta.count).map { beta[$0] - t * step[$0] }
+            let value = evaluate(candidate)
+            if value <= current {
+                beta = candidate
+                accept()
+                let improvement = current - value
+                current = value
+                return improvement <= tolerance * max(1, abs(current))
+            }
+            t *= 0.5
+        }
+        return nil
     }
 
     /// `P(y = 1)` for each of the `x.count / weights.count` examples (feature-major `x`).

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 extension RankingModel {
     /// Reads and checks a model file (format and version, every field; not yet the feature
@@ -93,21 +94,21 @@ extension RankingModel {
     /// The model as JSON text (stable key order, numbers in shortest round-trip form).
     public func jsonText() -> String {
         func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)" }
-        var lines = ["{", "  \"format\": \(Self.quoted(Self.formatName)),", "  \"version\": \(Self.formatVersion),",
-                     "  \"output\": \(Self.quoted(output.rawValue)),", "  \"bias\": \(number(bias)),", "  \"features\": ["]
+        var lines = ["{", "  \"format\": \(JSONText.quoted(Self.formatName)),", "  \"version\": \(Self.formatVersion),",
+                     "  \"output\": \(JSONText.quoted(output.rawValue)),", "  \"bias\": \(number(bias)),", "  \"features\": ["]
         for (i, t) in features.enumerated() {
-            var line = "    {\"name\": \(Self.quoted(t.name)), \"mean\": \(number(t.mean)), \"scale\": \(number(t.scale)), \"weight\": \(number(t.weight))"
+            var line = "    {\"name\": \(JSONText.quoted(t.name)), \"mean\": \(number(t.mean)), \"scale\": \(number(t.scale)), \"weight\": \(number(t.weight))"
             if let d = t.defaultValue { line += ", \"default\": \(number(d))" }
             lines.append(line + "}" + (i + 1 < features.count ? "," : ""))
         }
         lines.append("  ],")
         lines.append("  \"crosses\": [")
         for (i, c) in crosses.enumerated() {
-            lines.append("    {\"a\": \(Self.quoted(c.a)), \"b\": \(Self.quoted(c.b)), \"weight\": \(number(c.weight))}"
+            lines.append("    {\"a\": \(JSONText.quoted(c.a)), \"b\": \(JSONText.quoted(c.b)), \"weight\": \(number(c.weight))}"
                          + (i + 1 < crosses.count ? "," : ""))
         }
         lines.append("  ],")
-        let notes = metadata.keys.sorted().map { "    \(Self.quoted($0)): \(Self.quoted(metadata[$0]!))" }
+        let notes = metadata.keys.sorted().map { "    \(JSONText.quoted($0)): \(JSONText.quoted(metadata[$0]!))" }
         lines.append(notes.isEmpty ? "  \"metadata\": {}" : "  \"metadata\": {\n" + notes.joined(separator: ",\n") + "\n  }")
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"
@@ -120,22 +121,6 @@ extension RankingModel {
         } catch {
             throw RankingError.modelUnreadable(path: path, reason: "cannot write the file (\(error.localizedDescription))")
         }
-    }
-
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// Trainer-style export of the catalogue, the input of `annctl import`.
 extension DemoCatalog {

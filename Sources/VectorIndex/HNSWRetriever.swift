@@ -55,38 +55,33 @@ public final class HNSWRetriever: Retriever {
             let graph = index.graph
             let deleted = graph.deleted
             let hasDeleted = deleted.count > 0
+            // One predicate for the walk, the head and the exact paths; nil when every row passes.
+            let accept: ((UInt32) -> Bool)? = filter == nil && !hasDeleted ? nil : { row in
+                !(hasDeleted && deleted.contains(row)) && (filter?.accepts(row) ?? true)
+            }
             if let filter, Double(filter.passing(outOf: table.rows)) < index.exactBelow * Double(table.rows) {
-                return exact(table: table, k: k, rows: filter.allowed?.rows) {
-                    filter.accepts($0) && !(hasDeleted && deleted.contains($0))
-                }
+                return exact(table: table, k: k, rows: filter.allowed?.rows, accept: accept!)
+            }
+            // A snapshot older than the last online insert cannot start from a newer entry point.
+            if graph.maxLevel >= 0 && Int(graph.entryPoint) >= table.rows {
+                return exact(table: table, k: k, accept: accept ?? { _ in true })
             }
             top.reset(k: k)
-            try query.withUnsafeBufferPointer { qp in
+            query.withUnsafeBufferPointer { qp in
                 let exactScorer = NodeScorer(query: qp.baseAddress!, table: table,
                                              mode: index.metric == .l2 ? .l2 : .innerProduct, inverseNorms: nil)
                 var scorer = exactScorer
                 if let codes = index.codes {
                     scorer.coded = CodeQuery(qp.baseAddress!, codes: codes, floatWeights: weightScratch, weights: byteWeights)
                 }
-                // A snapshot older than the last online insert cannot start from a newer entry point.
-                if graph.maxLevel >= 0 && Int(graph.entryPoint) >= table.rows {
-                    return
-                }
+                let head = index.head
                 if graph.maxLevel >= 0 {
                     let excluded = filter?.excluded?.count ?? 0
                     let ef = max(parameters.ef ?? index.parameters.efSearch, k) + excluded
                     let (entry, entryScore) = graph.descend(from: graph.entryPoint, top: graph.maxLevel, to: 0,
                                                             scorer: scorer, locking: false)
-                    if filter == nil && !hasDeleted {
-                        graph.searchLevel(entry: entry, entryScore: entryScore, ef: ef, level: 0, scorer: scorer,
-                                          scratch: scratch, locking: false, accept: nil)
-                    } else {
-                        graph.searchLevel(entry: entry, entryScore: entryScore, ef: ef, level: 0, scorer: scorer,
-                                          scratch: scratch, locking: false) { row in
-                            !(hasDeleted && deleted.contains(row)) && (filter?.accepts(row) ?? true)
-                        }
-                    }
-                    let head = index.head
+                    graph.searchLevel(entry: entry, entryScore: entryScore, ef: ef, level: 0, scorer: scorer,
+                                      scratch: scratch, locking: false, accept: accept)
                     let hasHead = head.count > 0
                     let results = scratch.results
                     if scorer.coded == nil {
@@ -97,21 +92,11 @@ public final class HNSWRetriever: Retriever {
                         rescore(results, exactScorer, skipping: hasHead ? head : nil)
                     }
                 }
-                let head = index.head
                 if headScores.count < head.count { headScores = [Float](repeating: 0, count: head.count) }
-                let weights = weightScratch + index.dimension
                 headScores.withUnsafeMutableBufferPointer { scores in
-                    if filter == nil && !hasDeleted {
-                        head.scan(qp.baseAddress!, weights: weights, scores: scores.baseAddress!, visible: UInt32(table.rows), top: &top, accept: nil)
-                    } else {
-                        head.scan(qp.baseAddress!, weights: weights, scores: scores.baseAddress!, visible: UInt32(table.rows), top: &top) { row in
-                            !(hasDeleted && deleted.contains(row)) && (filter?.accepts(row) ?? true)
-                        }
-                    }
+                    head.scan(qp.baseAddress!, weights: weightScratch + index.dimension, scores: scores.baseAddress!,
+                              visible: UInt32(table.rows), top: &top, accept: accept)
                 }
-            }
-            if graph.maxLevel >= 0 && Int(graph.entryPoint) >= table.rows {
-                return exact(table: table, k: k) { (filter?.accepts($0) ?? true) && !(hasDeleted && deleted.contains($0)) }
             }
             return top.sorted()
         }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Server
+import Store
 import TestSupport
 import Wire
 
