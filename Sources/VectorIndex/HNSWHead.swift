@@ -5,10 +5,12 @@ import VectorMath
 /// inner-product top-k lists and which a graph walk reaches badly: every query scores them
 /// all and merges them with the graph's answer (the graph's answer leaves them out).
 ///
-/// The scan is exact at a quarter of the memory traffic: one kernel call scores one-byte codes
-/// of the head rows (per-dimension ranges of the head itself, nothing clipped), which are off
-/// from the float32 score by at most `B = sum_j |q_j| step_j / 2`; only rows whose code score
-/// is within `B` of the current k-th best are scored again in float32 and offered to the top-k.
+/// The scan is exact at a quarter of the memory traffic and little compute: one-byte codes of
+/// the head rows (per-dimension ranges of the head itself, nothing clipped) in the 16-row block
+/// layout of `BlockedCodes`, scored in integers against the query folded into two int8 parts.
+/// A code score is off from the float32 score by at most `B = sum_j |q_j| step_j / 2` (the
+/// codes) plus the split's error; only rows whose code score is within that of the k-th best
+/// are scored again in float32 and offered to the top-k.
 final class HNSWHead {
     let dimension: Int
     /// Head rows, largest norm first.
@@ -17,10 +19,8 @@ final class HNSWHead {
     private(set) var set = RowBitmap()
     /// `rows.count x dimension` floats, row-major, in `rows` order.
     private var vectors: UnsafeMutablePointer<Float>
-    /// `0 ..< rows.count`: the ids of a contiguous gather.
-    private var identity: UnsafeMutablePointer<UInt32>
     /// One byte per component of each head row, in `rows` order, and their quantizer.
-    private var codes: UnsafeMutablePointer<UInt8>
+    private let codes: BlockedCodes
     private(set) var quantizer: ScalarQuantizer?
     private var capacity: Int
     /// Position of each head row in `rows`.
@@ -34,18 +34,13 @@ final class HNSWHead {
         self.dimension = dimension
         capacity = 0
         vectors = .allocate(capacity: 1)
-        identity = .allocate(capacity: 1)
-        codes = .allocate(capacity: 1)
+        codes = BlockedCodes(dimension: dimension)
     }
 
-    deinit {
-        vectors.deallocate()
-        identity.deallocate()
-        codes.deallocate()
-    }
+    deinit { vectors.deallocate() }
 
     var count: Int { rows.count }
-    var memoryBytes: Int { capacity * (dimension * 5 + 4) + rows.count * 4 + set.count / 8 }
+    var memoryBytes: Int { capacity * dimension * 4 + codes.memoryBytes + rows.count * 4 + set.count / 8 }
 
     /// Picks the `fraction` of live rows of `table` (vectors, not `deleted`) with the largest
     /// norms (ties: smaller row first) and copies their vectors. O(rows log head).
@@ -74,10 +69,17 @@ final class HNSWHead {
             position[r] = i
         }
         quantizer = nil
+        codes.removeAll()
         if !chosen.isEmpty {
             let q = ScalarQuantizer(training: UnsafeBufferPointer(start: vectors, count: chosen.count * dimension),
                                     dimension: dimension)
-            q.encode(rows: vectors, count: chosen.count, into: codes)
+            codes.reserve(chosen.count)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: dimension) { row in
+                for i in 0..<chosen.count {
+                    _ = q.encode(vectors + i * dimension, into: row.baseAddress!)
+                    codes.set(i, codes: row.baseAddress!)
+                }
+            }
             quantizer = q
         }
     }
@@ -87,17 +89,10 @@ final class HNSWHead {
         guard n > capacity else { return }
         let newCapacity = max(n, capacity + capacity / 2)
         let v = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * dimension)
-        let c = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity * dimension)
-        let ids = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity)
         v.update(from: vectors, count: rows.count * dimension)
-        c.update(from: codes, count: rows.count * dimension)
-        for i in 0..<newCapacity { ids[i] = UInt32(i) }
         vectors.deallocate()
-        codes.deallocate()
-        identity.deallocate()
         vectors = v
-        codes = c
-        identity = ids
+        codes.reserve(newCapacity)
         capacity = newCapacity
     }
 
@@ -127,34 +122,79 @@ final class HNSWHead {
                 position[row] = i
             }
             (vectors + i * dimension).update(from: v, count: dimension)
-            quantizer.encode(v, into: codes + i * dimension)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: dimension) { row in
+                _ = quantizer.encode(v, into: row.baseAddress!)
+                codes.set(i, codes: row.baseAddress!)
+            }
         }
         return true
     }
 
     /// Scores every head row against `query` and offers to `top` those that can enter it,
-    /// with their exact float32 scores. `weights` is scratch for `dimension` floats, `scores`
-    /// for `count`; rows at or past `visible` (newer than the caller's snapshot) and rows
-    /// `accept` refuses are skipped.
-    func scan(_ query: UnsafePointer<Float>, weights: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
-              visible: UInt32, top: inout TopK, accept: ((UInt32) -> Bool)?) {
+    /// with their exact float32 scores. Rows at or past `visible` (newer than the caller's
+    /// snapshot) and rows `accept` refuses are skipped. `floor` is a score the final k-th best
+    /// is known to reach (the k-th best exact score of the rows the walk found, head rows
+    /// included; -infinity when unknown): rows that cannot reach it are never scored in float32.
+    func scan(_ query: UnsafePointer<Float>, scratch: Scratch, visible: UInt32, floor: Float = -.infinity,
+              top: inout TopK, accept: ((UInt32) -> Bool)?) {
         let n = rows.count, d = dimension
         guard n > 0, let quantizer else { return }
+        scratch.reserve(rows: n)
+        let weights = scratch.weights, hi = scratch.hi, lo = scratch.lo, passing = scratch.passing
         let constant = quantizer.prepare(query, metric: .innerProduct, weights: weights)
-        Kernels.u8DotGather(weights, base: codes, stride: d, ids: identity, count: n, dimension: d, into: scores)
-        // |q . x - q . x^| <= sum_j |q_j| |x_j - x^_j| <= sum_j |q_j| step_j / 2 (weights = q_j step_j);
-        // the margin also covers float rounding.
+        let (scale, splitError) = codes.split(weights, hi: hi, lo: lo)
+        // |q . x - q . x^| <= sum_j |q_j| |x_j - x^_j| <= sum_j |q_j| step_j / 2 (weights = q_j step_j),
+        // and q . x^ = constant + scale * code score +- splitError; the margins cover float rounding.
         var bound: Float = 0
         for j in 0..<d { bound += abs(weights[j]) }
-        bound = bound * 0.5 * 1.001 + 1e-6 * abs(constant)
-        var threshold = top.threshold - bound - constant
+        bound = bound * 0.5 * 1.001 + splitError + 1e-6 * abs(constant)
+        let minimum = max(top.threshold, floor) - bound - constant
+        // Rows below this code score cannot reach the k-th best (a little looser than exact,
+        // never tighter: a lower bound on the true score floor).
+        let minScore = minimum == -.infinity || scale == 0 ? -Float.infinity : (minimum / scale) * (minimum > 0 ? 0.999 : 1.001) - 1
+        let passed = codes.scan(hi: hi, lo: lo, minScore: minScore, into: passing)
         rows.withUnsafeBufferPointer { rows in
-            for i in 0..<n where scores[i] >= threshold {
+            for p in 0..<passed {
+                let i = Int(passing[p])
                 let row = rows[i]
                 guard row < visible, accept?(row) ?? true else { continue }
                 top.push(score: Kernels.dot(query, vectors + i * d, count: d), id: row)
-                threshold = top.threshold - bound - constant
             }
+        }
+    }
+
+    /// A searcher's scratch for `scan`: folded weights, the two int8 query parts, passing rows.
+    final class Scratch {
+        let weights: UnsafeMutablePointer<Float>
+        let hi: UnsafeMutablePointer<Int8>
+        let lo: UnsafeMutablePointer<Int8>
+        private(set) var passing: UnsafeMutablePointer<UInt32>
+        private var capacity = 0
+
+        init(dimension: Int) {
+            let padded = (dimension + 3) / 4 * 4
+            weights = .allocate(capacity: dimension)
+            weights.initialize(repeating: 0, count: dimension)
+            hi = .allocate(capacity: padded)
+            hi.initialize(repeating: 0, count: padded)
+            lo = .allocate(capacity: padded)
+            lo.initialize(repeating: 0, count: padded)
+            passing = .allocate(capacity: 1)
+        }
+
+        deinit {
+            weights.deallocate()
+            hi.deallocate()
+            lo.deallocate()
+            passing.deallocate()
+        }
+
+        /// Room for `rows` passing rows (grows only when the head grew).
+        func reserve(rows: Int) {
+            guard rows > capacity else { return }
+            passing.deallocate()
+            capacity = rows + rows / 4
+            passing = .allocate(capacity: capacity)
         }
     }
 }

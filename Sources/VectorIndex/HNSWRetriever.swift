@@ -10,8 +10,11 @@ public final class HNSWRetriever: Retriever {
     private var tableKey: (ObjectIdentifier, UInt64)?
     private var query: [Float]
     private var top: TopK
-    private var headScores: [Float] = []
-    /// Folded query weights: the int8 walk's (first `dimension`), the head scan's (next).
+    /// The k best exact scores of the walk's answer, head rows included: a floor for the
+    /// final k-th best, so the head scan can prune before `top` is full.
+    private var floor: TopK
+    private let headScratch: HNSWHead.Scratch
+    /// The int8 walk's folded query weights.
     private let weightScratch: UnsafeMutablePointer<Float>
     /// The int8 walk's query weights.
     private let byteWeights: UnsafeMutablePointer<Int8>
@@ -21,8 +24,10 @@ public final class HNSWRetriever: Retriever {
         scratch = SearchScratch(rows: index.graph.count, ef: max(index.parameters.efSearch, 64))
         query = [Float](repeating: 0, count: index.dimension)
         top = TopK(capacity: 100)
-        weightScratch = .allocate(capacity: 2 * index.dimension)
-        weightScratch.initialize(repeating: 0, count: 2 * index.dimension)
+        floor = TopK(capacity: 100)
+        weightScratch = .allocate(capacity: index.dimension)
+        weightScratch.initialize(repeating: 0, count: index.dimension)
+        headScratch = HNSWHead.Scratch(dimension: index.dimension)
         byteWeights = .allocate(capacity: index.dimension)
         byteWeights.initialize(repeating: 0, count: index.dimension)
     }
@@ -51,7 +56,7 @@ public final class HNSWRetriever: Retriever {
         let k = parameters.k
         query.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: q.baseAddress!, count: index.dimension) }
         if index.metric == .cosine { query.withUnsafeMutableBufferPointer { _ = Distance.normalize($0.baseAddress!, count: index.dimension) } }
-        return try index.withReadLock {
+        return index.withReadLock {
             let graph = index.graph
             let deleted = graph.deleted
             let hasDeleted = deleted.count > 0
@@ -67,6 +72,7 @@ public final class HNSWRetriever: Retriever {
                 return exact(table: table, k: k, accept: accept ?? { _ in true })
             }
             top.reset(k: k)
+            floor.reset(k: k)
             query.withUnsafeBufferPointer { qp in
                 let exactScorer = NodeScorer(query: qp.baseAddress!, table: table,
                                              mode: index.metric == .l2 ? .l2 : .innerProduct, inverseNorms: nil)
@@ -85,40 +91,40 @@ public final class HNSWRetriever: Retriever {
                     let hasHead = head.count > 0
                     let results = scratch.results
                     if scorer.coded == nil {
-                        for i in 0..<results.count where !(hasHead && head.set.contains(results.rows[i])) {
-                            top.push(score: results.scores[i], id: results.rows[i])
+                        for i in 0..<results.count {
+                            floor.push(score: results.scores[i], id: results.rows[i])
+                            if !(hasHead && head.set.contains(results.rows[i])) { top.push(score: results.scores[i], id: results.rows[i]) }
                         }
                     } else {
                         rescore(results, exactScorer, skipping: hasHead ? head : nil)
                     }
                 }
-                if headScores.count < head.count { headScores = [Float](repeating: 0, count: head.count) }
-                headScores.withUnsafeMutableBufferPointer { scores in
-                    head.scan(qp.baseAddress!, weights: weightScratch + index.dimension, scores: scores.baseAddress!,
-                              visible: UInt32(table.rows), top: &top, accept: accept)
-                }
+                head.scan(qp.baseAddress!, scratch: headScratch, visible: UInt32(table.rows), floor: floor.threshold,
+                          top: &top, accept: accept)
             }
             return top.sorted()
         }
     }
 
     /// Scores the walk's final candidates (found on int8 codes) in float32 and offers them to
-    /// `top`, in chunks of the scratch's batch size.
+    /// `floor` and, except head rows, to `top`, in chunks of the scratch's batch size.
     private func rescore(_ results: ScoreHeap, _ scorer: NodeScorer, skipping head: HNSWHead?) {
         let batch = scratch.batchCapacity
         var i = 0
         while i < results.count {
             var n = 0
             while i < results.count && n < batch {
-                let row = results.rows[i]
+                scratch.batchRows[n] = results.rows[i]
                 i += 1
-                if let head, head.set.contains(row) { continue }
-                scratch.batchRows[n] = row
                 n += 1
             }
-            guard n > 0 else { continue }
             scorer.score(rows: scratch.batchRows, count: n, pointers: scratch.batchPointers, into: scratch.batchScores)
-            for j in 0..<n { top.push(score: scratch.batchScores[j], id: scratch.batchRows[j]) }
+            for j in 0..<n {
+                let row = scratch.batchRows[j], score = scratch.batchScores[j]
+                floor.push(score: score, id: row)
+                if let head, head.set.contains(row) { continue }
+                top.push(score: score, id: row)
+            }
         }
     }
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include "ck_prefetch.h"
 #include "ck_walk.h"
+#include "ck_blocks.h"
 
 #ifdef __cplusplus
 extern "C" {

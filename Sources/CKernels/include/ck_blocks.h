@@ -1,0 +1,18 @@
+#ifndef CK_BLOCKS_H
+#define CK_BLOCKS_H
+#include <stddef.h>
+#include <stdint.h>
+/* Scan of uint8 codes laid out in blocks of 16 rows (kernels_blocks.c), for an exact scan of
+ * many rows against one query: group g (components 4g ... 4g+3) of the 16 rows of block b is
+ * 64 bytes at `blocks + (b * groups + g) * 64`, row r of the block at bytes 4r ... 4r+3.
+ * The query comes as two int8 parts, `hi` and `lo` (groups * 4 bytes each, zero past the
+ * dimension); row i scores
+ *     f_i = float(hi . c_i) + float(lo . c_i) / 254
+ * with both dots exact in int32 (AVX-512 VNNI, AVX2 or plain C by ck_level(); every level
+ * gives the same f_i). The rows i < n_rows with f_i >= min_score are written, in row order,
+ * to `passing` (room for n_rows), and their count is returned. */
+size_t ck_u8_blocks_scan(const int8_t *hi, const int8_t *lo, const uint8_t *blocks, size_t n_rows,
+                         size_t groups, float min_score, uint32_t *passing);
+/* Which one runs now: 2 VNNI, 1 AVX2, 0 plain C (the same choice as ck_u8s8_level). */
+int ck_u8_blocks_level(void);
+#endif

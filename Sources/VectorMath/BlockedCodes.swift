@@ -1,0 +1,115 @@
+import CKernels
+
+/// One-byte codes of many rows, stored for a fast exact scan against one query: blocks of 16
+/// rows, each block holding for every group of 4 components the 16 rows' 4 bytes side by side
+/// (64 bytes), so that one VNNI instruction scores 16 rows x 4 components (`ck_u8_blocks_scan`).
+/// Components past `dimension` (up to a multiple of 4) and rows past `count` (up to a multiple
+/// of 16) hold code 0.
+///
+/// A query is a float weight per component (`w`); `split` turns it into two int8 parts so that
+/// `sum_j w_j c_j = scale * (hi . c + lo . c / 254) + e` with `|e| <= error` for every row of
+/// codes `c` (exact to about 1/65,000 of the largest weight per component): the scan is then
+/// integer work with a bound that a caller can add to its own.
+public final class BlockedCodes {
+    public let dimension: Int
+    /// Groups of 4 components: `ceil(dimension / 4)`.
+    public let groups: Int
+    /// Rows held.
+    public private(set) var count = 0
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacityBlocks = 0
+
+    public init(dimension: Int) {
+        precondition(dimension > 0, "BlockedCodes: dimension \(dimension) must be positive")
+        self.dimension = dimension
+        groups = (dimension + 3) / 4
+        storage = .allocate(capacity: 64)
+    }
+
+    deinit { storage.deallocate() }
+
+    private var blockBytes: Int { groups * 64 }
+    /// Bytes allocated for codes.
+    public var memoryBytes: Int { capacityBlocks * blockBytes }
+
+    /// Drops every row (keeps the memory).
+    public func removeAll() {
+        storage.update(repeating: 0, count: capacityBlocks * blockBytes)
+        count = 0
+    }
+
+    /// Room for `rows` rows without reallocating.
+    public func reserve(_ rows: Int) {
+        let blocks = (rows + 15) / 16
+        guard blocks > capacityBlocks else { return }
+        let newBlocks = max(blocks, capacityBlocks + capacityBlocks / 2)
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: newBlocks * blockBytes)
+        fresh.update(from: storage, count: capacityBlocks * blockBytes)
+        (fresh + capacityBlocks * blockBytes).initialize(repeating: 0, count: (newBlocks - capacityBlocks) * blockBytes)
+        storage.deallocate()
+        storage = fresh
+        capacityBlocks = newBlocks
+    }
+
+    /// Sets the codes of row `row` (`row <= count`; `row == count` appends).
+    public func set(_ row: Int, codes: UnsafePointer<UInt8>) {
+        precondition(row >= 0 && row <= count, "BlockedCodes.set: row \(row) outside 0...\(count)")
+        if row == count {
+            reserve(count + 1)
+            count += 1
+        }
+        let base = storage + (row / 16) * blockBytes + (row % 16) * 4
+        for j in 0..<dimension { base[(j / 4) * 64 + j % 4] = codes[j] }
+    }
+
+    /// The codes of row `row`, written to `codes` (`dimension` bytes).
+    public func get(_ row: Int, into codes: UnsafeMutablePointer<UInt8>) {
+        precondition(row >= 0 && row < count, "BlockedCodes.get: row \(row) outside 0..<\(count)")
+        let base = storage + (row / 16) * blockBytes + (row % 16) * 4
+        for j in 0..<dimension { codes[j] = base[(j / 4) * 64 + j % 4] }
+    }
+
+    /// Splits `weights` (`dimension` floats) into the int8 parts `hi` and `lo` (`groups * 4`
+    /// bytes each, zero past `dimension`). Returns the scale and a bound on the error of
+    /// `scale * (hi . c + lo . c / 254)` against `sum_j weights[j] * c[j]`, over all codes `c`
+    /// in 0...255 (float rounding of the scan included).
+    public func split(_ weights: UnsafePointer<Float>, hi: UnsafeMutablePointer<Int8>, lo: UnsafeMutablePointer<Int8>)
+        -> (scale: Float, error: Float) {
+        var largest: Float = 0
+        for j in 0..<dimension { largest = max(largest, abs(weights[j])) }
+        hi.update(repeating: 0, count: groups * 4)
+        lo.update(repeating: 0, count: groups * 4)
+        guard largest > 0, largest.isFinite else { return (largest.isFinite ? 1 : .nan, 0) }
+        let scale = Double(largest) / 127
+        var residual = 0.0
+        for j in 0..<dimension {
+            let x = Double(weights[j]) / scale
+            let h = min(max(x.rounded(), -127), 127)
+            let l = min(max(((x - h) * 254).rounded(), -127), 127)
+            hi[j] = Int8(h)
+            lo[j] = Int8(l)
+            residual += abs(x - h - l / 254)
+        }
+        // Codes are at most 255; the scan's float sum of two int32 products adds a relative
+        // rounding of a few 1e-7 of the largest possible total (127 * 255 per component) + 1.
+        let rounding = 1e-6 * 127 * 255 * Double(dimension) + 1
+        let error = scale * (255 * residual + rounding)
+        return (Float(scale), Float(error * 1.001))
+    }
+
+    /// Writes to `passing` (room for `count`) the rows whose `hi . c + lo . c / 254` is at least
+    /// `minScore`, in row order, and returns how many.
+    public func scan(hi: UnsafePointer<Int8>, lo: UnsafePointer<Int8>, minScore: Float,
+                     into passing: UnsafeMutablePointer<UInt32>) -> Int {
+        ck_u8_blocks_scan(hi, lo, storage, count, groups, minScore, passing)
+    }
+
+    /// Which implementation `scan` runs now: "vnni", "avx2" or "generic" (follows `Kernels.setLevel`).
+    public static var implementation: String {
+        switch ck_u8_blocks_level() {
+        case 2: return "vnni"
+        case 1: return "avx2"
+        default: return "generic"
+        }
+    }
+}

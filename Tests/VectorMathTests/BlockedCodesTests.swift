@@ -1,0 +1,96 @@
+import XCTest
+@testable import VectorMath
+
+/// Blocked uint8 codes: layout round trip, the scan against a naive reference at every kernel
+/// level (same rows pass, in order), and the split's error bound.
+final class BlockedCodesTests: XCTestCase {
+    private func randomCodes(_ rows: Int, _ d: Int, _ rng: inout TestRandom) -> [[UInt8]] {
+        (0..<rows).map { _ in (0..<d).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+    }
+
+    func testSetGetRoundTripAndOverwrite() {
+        var rng = TestRandom(seed: 41)
+        for d in [1, 3, 4, 5, 37, 128] {
+            let codes = BlockedCodes(dimension: d)
+            XCTAssertEqual(codes.groups, (d + 3) / 4)
+            var rows = randomCodes(35, d, &rng)
+            for (i, r) in rows.enumerated() { codes.set(i, codes: r) }
+            XCTAssertEqual(codes.count, 35)
+            rows[17] = (0..<d).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            codes.set(17, codes: rows[17])
+            var out = [UInt8](repeating: 0, count: d)
+            for i in 0..<35 {
+                codes.get(i, into: &out)
+                XCTAssertEqual(out, rows[i], "d=\(d) row \(i)")
+            }
+        }
+    }
+
+    /// Every level returns exactly the rows whose naive score reaches the minimum, in order;
+    /// padding rows (past count) and padding components never score.
+    func testScanMatchesNaiveReferenceAtEveryLevel() {
+        var rng = TestRandom(seed: 42)
+        for (d, n) in [(5, 3), (16, 16), (37, 50), (128, 333), (130, 17)] {
+            let codes = BlockedCodes(dimension: d)
+            let rows = randomCodes(n, d, &rng)
+            for (i, r) in rows.enumerated() { codes.set(i, codes: r) }
+            let padded = codes.groups * 4
+            var hi = (0..<padded).map { _ in Int8.random(in: -127...127, using: &rng) }
+            var lo = (0..<padded).map { _ in Int8.random(in: -127...127, using: &rng) }
+            for j in d..<padded { hi[j] = 0; lo[j] = 0 }
+            let naive: [Float] = rows.map { r in
+                var h: Int32 = 0, l: Int32 = 0
+                for j in 0..<d { h += Int32(hi[j]) * Int32(r[j]); l += Int32(lo[j]) * Int32(r[j]) }
+                let low = Float(l) * (1 / Float(254))
+                return Float(h) + low
+            }
+            let sorted = naive.sorted()
+            for minScore in [-Float.infinity, sorted[n / 2], sorted[n - 1], sorted[n - 1] + 1] {
+                let expected = (0..<n).filter { naive[$0] >= minScore }.map(UInt32.init)
+                forEachKernelLevel { level in
+                    var passing = [UInt32](repeating: .max, count: n)
+                    let got = codes.scan(hi: hi, lo: lo, minScore: minScore, into: &passing)
+                    XCTAssertEqual(Array(passing[0..<got]), expected,
+                                   "d=\(d) n=\(n) min=\(minScore) \(level) (\(BlockedCodes.implementation))")
+                }
+            }
+        }
+    }
+
+    /// `scale * (hi . c + lo . c / 254)` stays within the returned error of `sum w_j c_j`,
+    /// including for the extreme codes 0 and 255 and weights of mixed magnitudes.
+    func testSplitErrorBoundsTheFloatWeights() {
+        var rng = TestRandom(seed: 43)
+        let d = 128
+        let codes = BlockedCodes(dimension: d)
+        var rows = randomCodes(200, d, &rng)
+        rows.append([UInt8](repeating: 255, count: d))
+        rows.append((0..<d).map { $0 % 2 == 0 ? 255 : 0 })
+        for (i, r) in rows.enumerated() { codes.set(i, codes: r) }
+        for trial in 0..<20 {
+            var w = rng.floats(d).map { $0 * Float(1 + trial) }
+            w[trial] *= 40  // one large weight
+            let padded = codes.groups * 4
+            var hi = [Int8](repeating: 1, count: padded), lo = [Int8](repeating: 1, count: padded)
+            let (scale, error) = codes.split(w, hi: &hi, lo: &lo)
+            XCTAssertGreaterThan(scale, 0)
+            XCTAssertLessThan(error, scale * 200, "the split is much finer than one int8 step")
+            for r in rows {
+                var exact = 0.0, h = 0, l = 0
+                for j in 0..<d {
+                    exact += Double(w[j]) * Double(r[j])
+                    h += Int(hi[j]) * Int(r[j])
+                    l += Int(lo[j]) * Int(r[j])
+                }
+                let approx = Double(scale) * (Double(h) + Double(l) / 254)
+                XCTAssertLessThanOrEqual(abs(approx - exact), Double(error), "trial \(trial)")
+            }
+        }
+        var hi = [Int8](repeating: 1, count: codes.groups * 4), lo = hi
+        let zero = [Float](repeating: 0, count: d)
+        let (scale, error) = codes.split(zero, hi: &hi, lo: &lo)
+        XCTAssertEqual(error, 0)
+        XCTAssertEqual(scale, 1)
+        XCTAssertTrue(hi.allSatisfy { $0 == 0 } && lo.allSatisfy { $0 == 0 })
+    }
+}
