@@ -22,7 +22,9 @@ items="$work/items.npy"; queries="$work/queries.npy"
 # one pass. The peers time single-thread queries over at least one second likewise.
 bq="$work/queries-batch.npy"
 [ -f "$bq" ] || python3 -c "import numpy as np; np.save('$bq', np.tile(np.load('$queries'), (5, 1)))"
-csv=bench/results/hnsw-$rows.csv
+# Result files are named by size and metrics (hnsw-1000000-ip.csv, hnsw-200000-ip-l2.csv).
+name=hnsw-$rows-${metrics// /-}
+csv=bench/results/$name.csv
 efs=${EFS:-10,16,24,32,48,64,96,128,256,512,1024}
 echo "engine,metric,param,recall10,qps_1thread,build_s,rss_mib,qps_batch" > "$csv"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); data $rows x $dim clustered seed 1; M $m efC $efc; build threads $threads"
@@ -61,5 +63,5 @@ for metric in $metrics; do
     --engines "$engines" --efs "${PEER_EFS:-$efs}" --batch-queries "$bq"
 done
 python3 bench/peers/hnsw_table.py "$csv"
-python3 bench/peers/plot.py "$csv" "bench/results/hnsw-$rows.png" || true
+python3 bench/peers/plot.py "$csv" "bench/results/$name.png" || true
 echo "results: $csv"
