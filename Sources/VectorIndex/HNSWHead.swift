@@ -46,7 +46,9 @@ final class HNSWHead {
     /// norms (ties: smaller row first) and copies their vectors. O(rows log head).
     func select(_ table: VectorTable, fraction: Double, deleted: RowBitmap) {
         var live = 0
-        for r in 0..<table.rows where table.hasVector(UInt32(r)) && !deleted.contains(UInt32(r)) { live += 1 }
+        if fraction > 0 {
+            for r in 0..<table.rows where table.hasVector(UInt32(r)) && !deleted.contains(UInt32(r)) { live += 1 }
+        }
         let n = fraction > 0 ? min(live, Int((Double(live) * fraction).rounded(.up))) : 0
         var top = TopK(capacity: n)
         if n > 0 {
