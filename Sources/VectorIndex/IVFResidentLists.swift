@@ -38,8 +38,8 @@ final class IVFResidentLists: @unchecked Sendable {
     }
 
     /// Copies every list of `txn`'s snapshot into one huge-page buffer, in list order (the
-    /// order of the map), and drops the map's page-table entries of the lists copied (the
-    /// file's pages stay in the page cache).
+    /// order of the map), dropping the map's page-table entries of the lists copied as it goes
+    /// and of their whole range at the end (the file's pages stay in the page cache).
     static func load(_ index: IVFSearchIndex, in txn: Transaction, sequence: UInt64, buildID: UInt64) throws -> IVFResidentLists {
         let info = index.info, nlist = info.lists
         var sizes = [Int](repeating: 0, count: nlist), starts = [Int](repeating: 0, count: nlist)
@@ -59,7 +59,7 @@ final class IVFResidentLists: @unchecked Sendable {
         let buffer = HugePageBuffer(bytes: total)
         var postings = [IVFPostingList?](repeating: nil, count: nlist)
         var owners = [AnyObject?](repeating: nil, count: nlist)
-        var bytes = 0
+        var bytes = 0, low = Int.max, high = 0, dropped = 0
         try IVFTables.lmdb("copy ivf_lists") {
             for l in 0 ..< nlist where sizes[l] > 0 {
                 try KeyCodec.withRowKey(UInt32(l)) { key in
@@ -69,7 +69,17 @@ final class IVFResidentLists: @unchecked Sendable {
                         }
                         let target = buffer.base + starts[l]
                         target.copyMemory(from: source, byteCount: raw.count)
-                        Self.dropMapping(source, count: raw.count)
+                        low = min(low, Int(bitPattern: source))
+                        high = max(high, Int(bitPattern: source) + raw.count)
+                        // Pages below the 2 MiB boundary under this list's end are not mapped
+                        // again by the faults of the lists after it (in address order): drop
+                        // them every 32 MiB, so the map and the copy do not both stay resident.
+                        let boundary = (Int(bitPattern: source) + raw.count) & ~(Self.hugePage - 1)
+                        if dropped == 0 { dropped = Int(bitPattern: source) }
+                        if boundary >= dropped + Self.dropStride {
+                            dropMapping(from: dropped, to: boundary)
+                            dropped = boundary
+                        }
                         guard let view = IVFPostingList(UnsafeRawBufferPointer(start: target, count: raw.count),
                                                         dimension: info.dimension, encoding: info.encoding) else {
                             throw IndexError.corruptIndex(table: IVFLayout.Table.lists.rawValue, reason: "list \(l): \(raw.count) bytes do not match its count")
@@ -83,8 +93,12 @@ final class IVFResidentLists: @unchecked Sendable {
                 }
             }
         }
+        if high > low { dropMapping(from: low, to: high) }
         return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes, sharedBytes: total)
     }
+
+    static let hugePage = 2 << 20
+    static let dropStride = 32 << 20
 
     /// Where a list of `count` rows goes at or after byte `offset`: its vectors start on a
     /// cache line, so that no 64-byte load of the scan kernels straddles two lines.
@@ -106,14 +120,13 @@ final class IVFResidentLists: @unchecked Sendable {
         return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes, sharedBytes: sharedBytes)
     }
 
-    /// Drops the page-table entries of the whole pages inside `[base, base + count)` of the
-    /// read-only file mapping (`MADV_DONTNEED`: the page cache keeps the pages, a later read
-    /// maps them again), so that the lists are not counted twice in the process's memory.
-    private static func dropMapping(_ base: UnsafeRawPointer, count: Int) {
+    /// Drops this process's page-table entries of the map's pages in `[low, high)`
+    /// (`MADV_DONTNEED` on a shared file mapping: the page cache keeps the pages and a later
+    /// read maps them again, so pages of other tables in the range only cost a minor fault),
+    /// so that the lists are not counted twice in the process's memory.
+    private static func dropMapping(from low: Int, to high: Int) {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (Int(bitPattern: base) + page - 1) & ~(page - 1)
-        let end = (Int(bitPattern: base) + count) & ~(page - 1)
-        guard end > start else { return }
+        let start = low & ~(page - 1), end = (high + page - 1) & ~(page - 1)
         _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED)
     }
 }

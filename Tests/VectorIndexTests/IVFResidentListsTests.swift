@@ -159,7 +159,7 @@ final class IVFResidentListsTests: XCTestCase {
         XCTAssertEqual(try answers(fromStore.makeRetriever(), fixture, oldReader), before)
 
         // Once the retrievers move on and more writes push the old state out, its copy is freed.
-        weak var oldCopy = holder.lastLists
+        weak let oldCopy = holder.lastLists
         XCTAssertNotNil(oldCopy)
         for i in 0 ..< IVFResidentStates.kept {
             try fixture.store.write { w in
