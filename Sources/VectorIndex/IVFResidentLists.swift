@@ -23,18 +23,15 @@ final class IVFResidentLists: @unchecked Sendable {
     let postings: [IVFPostingList?]
     /// Per list: what owns the memory its view points into.
     private let owners: [AnyObject?]
-    /// Bytes of the lists this copy holds, and of the shared buffer of the lists loaded at
-    /// open (part of which may now be dead: lists replaced since).
+    /// Bytes of the lists this copy holds.
     let bytes: Int
-    let sharedBytes: Int
 
-    private init(sequence: UInt64, buildID: UInt64, postings: [IVFPostingList?], owners: [AnyObject?], bytes: Int, sharedBytes: Int) {
+    private init(sequence: UInt64, buildID: UInt64, postings: [IVFPostingList?], owners: [AnyObject?], bytes: Int) {
         self.sequence = sequence
         self.buildID = buildID
         self.postings = postings
         self.owners = owners
         self.bytes = bytes
-        self.sharedBytes = sharedBytes
     }
 
     /// Copies every list of `txn`'s snapshot into one huge-page buffer, in list order (the
@@ -94,7 +91,7 @@ final class IVFResidentLists: @unchecked Sendable {
             }
         }
         if high > low { dropMapping(from: low, to: high) }
-        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes, sharedBytes: total)
+        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes)
     }
 
     static let hugePage = 2 << 20
@@ -117,7 +114,7 @@ final class IVFResidentLists: @unchecked Sendable {
             owners[l] = block
             bytes += block?.bytes ?? 0
         }
-        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes, sharedBytes: sharedBytes)
+        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes)
     }
 
     /// Drops this process's page-table entries of the map's pages in `[low, high)`
