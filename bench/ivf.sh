@@ -4,6 +4,8 @@
 # generated clustered set and queries, in the same run. Writes curves and build figures as CSV
 # under bench/results/ and prints the summary table (QPS at recall@10 >= 0.90 / 0.95 / 0.99).
 # Usage: bench/ivf.sh [ROWS] [NLIST] [METRICS]   (default: 1000000 4000 "ip l2")
+# Environment: BENCH_DIR (data and stores), RUNS, OURS_NPROBES / FAISS_NPROBES (grids), COLD=1
+# (evict the store from the page cache after each build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}; nlist=${2:-4000}; metrics=${3:-"ip l2"}; dim=128; nq=1000
@@ -20,6 +22,8 @@ mkdir -p "$work" bench/results
 data="$work/items-$rows-$dim.npy"; queries="$work/queries-$rows-$dim.npy"
 [ -f "$data" ] && [ -f "$queries" ] || "$annctl" generate clustered --out "$data" --count "$rows" --dim "$dim" --seed 1 \
   --query-count "$nq" --queries "$queries"
+one="$work/one-query-$dim.npy"
+[ -f "$one" ] || python3 -c "import numpy as n, sys; n.save(sys.argv[2], n.load(sys.argv[1])[:1])" "$queries" "$one"
 tag="ivf-$rows-$nlist"; [ "$metrics" = "ip l2" ] || tag="$tag-${metrics// /-}"
 curves="bench/results/$tag-curves.csv"; builds="bench/results/$tag-builds.csv"
 echo "system,index,metric,nprobe,recall,qps_single,qps_single_cpu,qps_batch2" > "$curves"
@@ -38,10 +42,15 @@ for metric in $metrics; do
     /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$annctl" build --db "$store" --index ivf --nlist "$nlist" $flag \
       --retrain --threads 2 --quiet | sed "s/^/annctl $metric $label: /"
     read -r build_s user_s sys_s build_kb < "$work/time.txt"
-    # Cold start (COLD=0 keeps the page cache the build left): the store's file leaves the page
-    # cache, so the first query process reads its lists from disk, as after a restart (FAISS's
-    # search process reads its index file too). Lists read that way come in huge folios.
-    [ "${COLD:-1}" = 1 ] && python3 bench/peers/ivf_tools.py evict "$store/data.mdb"
+    # COLD=1 drops the store's file from the page cache, so the first query process reads its
+    # lists from disk, as after a reboot. By default the page cache the build left is kept (the
+    # usual case after a build or a restart): the query process copies the lists into huge-page
+    # memory at open either way.
+    [ "${COLD:-0}" = 1 ] && python3 bench/peers/ivf_tools.py evict "$store/data.mdb"
+    # Open time: a fresh process that opens the index and answers one query.
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$annctl" query --db "$store" --queries "$one" --nprobe 12 --json >/dev/null
+    read -r open_s open_kb < "$work/time.txt"
+    echo "  annctl $metric $label open + one query: $open_s s wall, peak RSS $((open_kb / 1024)) MiB"
     build_cpu=$(python3 -c "print(f'{$user_s + $sys_s:.1f}')")
     query_kb=0
     for nprobe in $ours_probes; do
@@ -70,3 +79,4 @@ for metric in $metrics; do
     "$curves" "$builds" "$work" "$runs"
 done
 python3 bench/peers/ivf_tools.py summary "$curves" "$builds"
+python3 bench/peers/ivf_tools.py ratios "$curves"

@@ -104,7 +104,7 @@ extension IVFRetriever {
 
         // Scan each probed list once, in list order.
         for l in 0..<nlist where batch.listStart[l + 1] > batch.listStart[l] {
-            try index.tables.withList(UInt32(l), dimension: d, encoding: info.encoding, in: txn, scratch: &listCopy) { posting in
+            try withList(txn, UInt32(l)) { posting in
                 guard let posting, posting.count > 0 else { return }
                 scanBatch(posting, pairs: batch.listStart[l] ..< batch.listStart[l + 1], nprobe: nprobe, accept: plan.accept)
             }

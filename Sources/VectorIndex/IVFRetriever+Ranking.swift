@@ -76,7 +76,7 @@ extension IVFRetriever {
     func probe(_ txn: Transaction, _ lists: [ScoredID], skipping: Set<UInt32>?, accept: ((UInt32) -> Bool)?,
                into heap: inout TopK) throws {
         for list in lists where !(skipping?.contains(list.id) ?? false) {
-            try index.tables.withList(list.id, dimension: dimension, encoding: index.info.encoding, in: txn, scratch: &listCopy) { posting in
+            try withList(txn, list.id) { posting in
                 guard let posting, posting.count > 0 else { return }
                 scan(posting, centroidDot: list.score, accept: accept, into: &heap)
             }

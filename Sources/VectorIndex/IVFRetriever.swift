@@ -43,6 +43,10 @@ public final class IVFRetriever: Retriever {
     var candidates = TopK(capacity: 0)
     var finalists = TopK(capacity: 0)
     var sortedScratch: [ScoredID] = []
+    /// The in-memory copy of the lists that the current query scans (nil: it reads them from
+    /// its snapshot), and the copy found last, kept while snapshots hold the same state.
+    var lists: IVFResidentLists?
+    var lastLists: IVFResidentLists?
     /// int8 re-scoring: the vector table of the snapshot searched last.
     var table: VectorTable?
     var tableKey: (ObjectIdentifier, UInt64)?
@@ -102,6 +106,7 @@ public final class IVFRetriever: Retriever {
         guard build == info.buildID else {
             throw IndexError.indexChanged(.ivf, expectedBuild: info.buildID, got: build ?? 0)
         }
+        try selectCopy(reader.transaction)
         var nprobe = min(info.lists, parameters.nprobe ?? info.nprobe)
         guard let filter, !filter.isEmpty else { return Plan(nprobe: nprobe, exact: false, accept: nil) }
         let total = max(1, info.entries)
@@ -115,6 +120,29 @@ public final class IVFRetriever: Retriever {
         let exact = Double(passing) * Self.exactRowCost <= scanned
         return Plan(nprobe: nprobe, exact: exact, accept: { filter.accepts($0) })
     }
+
+    /// Finds the in-memory copy of the lists of the state `txn` holds (`lists`), or leaves
+    /// `lists` nil so that they are read from `txn`. A write transaction's state may not commit:
+    /// its queries read the lists from it.
+    func selectCopy(_ txn: Transaction) throws {
+        lists = nil
+        guard txn.isReadOnly, let sequence = try index.tables.metaValue(.storeSequence, as: UInt64.self, in: txn) else { return }
+        if let last = lastLists, last.sequence == sequence { lists = last; return }
+        lists = index.resident.lookup(sequence: sequence, buildID: index.info.buildID)
+        if lists != nil { lastLists = lists }
+    }
+
+    /// Calls `body` with list `list` of the current query's state: from the in-memory copy,
+    /// or read in place from `txn`.
+    @inline(__always)
+    func withList<R>(_ txn: Transaction, _ list: UInt32, _ body: (IVFPostingList?) throws -> R) throws -> R {
+        if let lists { return try body(lists.postings[Int(list)]) }
+        return try index.tables.withList(list, dimension: dimension, encoding: index.info.encoding, in: txn, scratch: &listCopy, body)
+    }
+
+    /// `store_sequence` of the in-memory copy the last query scanned; nil when it read its
+    /// lists from its snapshot.
+    public var scannedResidentSequence: UInt64? { lists?.sequence }
 
     /// Copies a query into `query` (normalised for cosine unless `normalized` says it is
     /// already) and prepares what scanning needs: its squared norm, and the int8 weights.

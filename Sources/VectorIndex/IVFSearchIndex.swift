@@ -2,10 +2,12 @@ import LMDB
 import Store
 import VectorMath
 
-/// A built IVF index as a `SearchIndex`: the parameters of one build. Centroids, list
-/// summaries and posting lists are read in place from each query's snapshot, so online inserts
-/// and deletes are seen by every snapshot that includes them; a rebuild (new build id) makes
-/// the retrievers throw `IndexError.indexChanged` until the index is reopened.
+/// A built IVF index as a `SearchIndex`: the parameters of one build. List summaries are read
+/// in place from each query's snapshot, and the posting lists from a copy in huge-page memory
+/// of the state that snapshot holds (`IVFResidentLists`, kept in step with online writes list
+/// by list) or, without one, from the snapshot itself; so online inserts and deletes are seen
+/// by every snapshot that includes them, and by no other. A rebuild (new build id) makes the
+/// retrievers throw `IndexError.indexChanged` until the index is reopened.
 public final class IVFSearchIndex: SearchIndex {
     public let store: EmbeddingStore
     public let tables: IVFTables
@@ -24,6 +26,8 @@ public final class IVFSearchIndex: SearchIndex {
 
     /// The build's centroids in memory (read by every query).
     let centroids: IVFCentroids
+    /// Copies of the posting lists in memory, by committed state.
+    let resident = IVFResidentStates()
 
     init(store: EmbeddingStore, tables: IVFTables, info: IVFIndexInfo, quantizer: IVFInt8Quantizer?, centroids: IVFCentroids,
          rerankFactor: Int = 4) {
@@ -36,7 +40,7 @@ public final class IVFSearchIndex: SearchIndex {
     }
 
     /// The IVF index built in `store`, or nil when there is none. With `preload` (the default)
-    /// the posting lists are mapped into memory before the first query (`preload()`).
+    /// the posting lists are copied into memory before the first query (`preload()`).
     public static func open(_ store: EmbeddingStore, rerankFactor: Int = 4, preload: Bool = true) throws -> IVFSearchIndex? {
         guard let tables = try IVFTables.open(store, create: false) else { return nil }
         let index = try IVFTables.lmdb("read ivf_meta in \(store.path)") { try store.environment.read { txn -> IVFSearchIndex? in

@@ -86,12 +86,17 @@ public struct IVFUpdater {
         }
         var stats = try loadStats(txn, lists: info.lists)
         var entries = info.entries
+        let before = try index.tables.requireMeta(.storeSequence, as: UInt64.self, in: txn)
+        var copies: [Int: IVFListBlock?]? = index.resident.holdsCopies ? [:] : nil
         for l in Set(removals.keys).union(additions.keys).sorted() {
             entries += try rewrite(list: l, removing: removals[l] ?? [], adding: additions[l] ?? [], rows: filed,
-                                   vectors: vectors, centroids: centroids, stats: &stats[l], txn: txn)
+                                   vectors: vectors, centroids: centroids, stats: &stats[l], txn: txn, copies: &copies)
         }
         try assignments.flush()
-        try finish(writer, stats: stats, entries: entries)
+        let sequence = try finish(writer, stats: stats, entries: entries)
+        if let copies {
+            index.resident.stage(copies, before: before, sequence: sequence, buildID: info.buildID)
+        }
     }
 
     // MARK: steps
@@ -115,17 +120,22 @@ public struct IVFUpdater {
         }
     }
 
-    private func finish(_ writer: StoreWriter, stats: [IVFListStats], entries: Int) throws {
+    /// Writes the list summaries, the row count and the state's sequence; returns the sequence.
+    private func finish(_ writer: StoreWriter, stats: [IVFListStats], entries: Int) throws -> UInt64 {
         let txn = writer.transaction
+        let sequence = writer.counts.writeSequence + 1
         try IVFListStats.encode(stats).withUnsafeBytes { try index.tables.putModel(.listStats, bytes: $0, in: txn) }
         try index.tables.putMeta(.entries, UInt64(entries), in: txn)
-        try index.tables.putMeta(.storeSequence, writer.counts.writeSequence + 1, in: txn)
+        try index.tables.putMeta(.storeSequence, sequence, in: txn)
+        return sequence
     }
 
     /// Rewrites list `l` without the rows in `removing` and with the rows `adding` (positions in
-    /// `rows` / `vectors`) appended. Returns the change in its row count.
+    /// `rows` / `vectors`) appended; with `copies`, also into a block of its own there (nil when
+    /// the list is now empty) for the index's resident copy. Returns the change in its row count.
     private func rewrite(list l: Int, removing: Set<UInt32>, adding: [Int], rows: [UInt32], vectors: [Float],
-                         centroids: [Float], stats: inout IVFListStats, txn: Transaction) throws -> Int {
+                         centroids: [Float], stats: inout IVFListStats, txn: Transaction,
+                         copies: inout [Int: IVFListBlock?]?) throws -> Int {
         let info = index.info, d = info.dimension, width = d * info.encoding.componentBytes
         var ids: [UInt32] = [], norms: [Float] = [], data: [UInt8] = []
         var copy: [UInt32] = []
@@ -155,21 +165,32 @@ public struct IVFUpdater {
             }
         }
         stats.count = ids.count
+        let size = IVFPostingList.byteCount(count: ids.count, dimension: d, encoding: info.encoding)
+        func fill(_ raw: UnsafeMutableRawBufferPointer) {
+            IVFPostingList.writeHeader(count: ids.count, into: raw)
+            let o = IVFPostingList.offsets(count: ids.count)
+            ids.withUnsafeBytes { raw.baseAddress!.advanced(by: o.ids).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            norms.withUnsafeBytes { raw.baseAddress!.advanced(by: o.norms).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+            data.withUnsafeBytes { raw.baseAddress!.advanced(by: o.vectors).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
         try IVFTables.lmdb("write ivf_lists \(l)") {
             try KeyCodec.withRowKey(UInt32(l)) { key in
                 guard !ids.isEmpty else {
                     try txn.delete(key: key, in: index.tables.lists)
                     return
                 }
-                let size = IVFPostingList.byteCount(count: ids.count, dimension: d, encoding: info.encoding)
-                try txn.reserve(size, forKey: key, in: index.tables.lists) { raw in
-                    IVFPostingList.writeHeader(count: ids.count, into: raw)
-                    let o = IVFPostingList.offsets(count: ids.count)
-                    ids.withUnsafeBytes { raw.baseAddress!.advanced(by: o.ids).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                    norms.withUnsafeBytes { raw.baseAddress!.advanced(by: o.norms).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                    data.withUnsafeBytes { raw.baseAddress!.advanced(by: o.vectors).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                }
+                try txn.reserve(size, forKey: key, in: index.tables.lists) { raw in fill(raw) }
             }
+        }
+        if copies != nil {
+            guard !ids.isEmpty else {
+                copies![l] = .some(nil)
+                return ids.count - before
+            }
+            guard let block = IVFListBlock(bytes: size, count: ids.count, dimension: d, encoding: info.encoding, fill) else {
+                throw IndexError.corruptIndex(table: IVFLayout.Table.lists.rawValue, reason: "list \(l): rewritten copy of \(size) bytes does not match its count \(ids.count)")
+            }
+            copies![l] = .some(block)
         }
         return ids.count - before
     }

@@ -3,6 +3,7 @@
   ivf_tools.py truth DATA.npy QUERIES.npy METRIC OUT.npy       exact top-10 (faiss.IndexFlat*)
   ivf_tools.py recall GT.npy ANSWERS.jsonl                      recall@10 of `annctl query --json`
   ivf_tools.py summary CURVES.csv BUILDS.csv                    markdown tables for bench/RESULTS.md
+  ivf_tools.py ratios CURVES.csv                                ours / FAISS QPS at each recall level
   ivf_tools.py qps STDERR.txt                                   queries/s from annctl query's closing line
   ivf_tools.py same A.jsonl B.jsonl                             exit 1 when the answers' ids differ
   ivf_tools.py evict FILE                                       drop FILE's pages from the page cache
@@ -57,6 +58,32 @@ def summary(curves, builds):
                 print(f"| {key[0]} | {key[1]} | {key[2]} | {target:.2f} | not reached | | | | |")
 
 
+def ratios(curves):
+    """Per metric and pair (IVF vs IVFFlat, IVF-int8 vs IVFSQ8): QPS at the smallest nprobe
+    reaching recall@10 0.90 / 0.95 / 0.99, ours / FAISS, single-thread (wall) and 2-thread batch."""
+    rows = list(csv.DictReader(open(curves)))
+
+    def at(metric, system, index, target):
+        pts = sorted((int(r["nprobe"]), float(r["recall"]), float(r["qps_single"]), float(r["qps_batch2"]))
+                     for r in rows if (r["metric"], r["system"], r["index"]) == (metric, system, index))
+        ok = [p for p in pts if p[1] >= target]
+        return ok[0] if ok else None
+
+    print("| metric | pair | level | nprobe ours / faiss | 1-thread QPS ours / faiss | 2-thread batch ours / faiss |")
+    print("|---|---|---|---|---|---|")
+    for metric in sorted({r["metric"] for r in rows}):
+        for ours, peer in (("IVF", "IVFFlat"), ("IVF-int8", "IVFSQ8")):
+            for target in (0.90, 0.95, 0.99):
+                a, b = at(metric, "annserver", ours, target), at(metric, "faiss", peer, target)
+                if a is None or b is None:
+                    def show(p):
+                        return "not reached" if p is None else f"{p[0]}: {p[2]:,.0f} / {p[3]:,.0f}"
+                    print(f"| {metric} | {ours} vs {peer} | {target:.2f} | ours {show(a)}; faiss {show(b)} | | |")
+                    continue
+                print(f"| {metric} | {ours} vs {peer} | {target:.2f} | {a[0]} / {b[0]} | {a[2]:,.0f} / {b[2]:,.0f} = "
+                      f"**{a[2] / b[2]:.2f}x** | {a[3]:,.0f} / {b[3]:,.0f} = {a[3] / b[3]:.2f}x |")
+
+
 def qps(*paths):
     """Queries per second of wall time and of CPU time, each the best among the runs (the
     machine is shared: the best run is the least disturbed)."""
@@ -91,5 +118,5 @@ def evict(path):
 
 
 if __name__ == "__main__":
-    {"truth": truth, "recall": recall, "summary": summary, "qps": qps, "same": same,
+    {"truth": truth, "recall": recall, "summary": summary, "ratios": ratios, "qps": qps, "same": same,
      "evict": evict}[sys.argv[1]](*sys.argv[2:])
