@@ -10,7 +10,7 @@ struct Info: ParsableCommand {
 
     func run() throws {
         let embeddingStore = try EmbeddingStore(path: store.db, readOnly: true)
-        let ivf = try IVFSearchIndex.open(embeddingStore)  // before the snapshot: it opens the ivf_* tables
+        let ivf = try IVFSearchIndex.open(embeddingStore, preload: false)  // before the snapshot (it opens the ivf_* tables); no list copy for a report
         try embeddingStore.read { r in
             print("store            \(store.db)")
             guard let meta = try? r.meta() else {
