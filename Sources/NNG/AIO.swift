@@ -43,12 +43,14 @@ public final class AIO: @unchecked Sendable {
     private var callback: ((AIO) -> Void)?
 
     /// An AIO whose `callback` runs after each operation completes, on an NNG thread.
-    /// Without a callback, wait for completion with `wait()`.
+    /// Without a callback, wait for completion with `wait()`: NNG then completes the
+    /// operation on whatever thread finishes it, waking the waiter directly (no hand-off to
+    /// an NNG task thread), so a send that NNG completes at once costs no thread switch.
     public init(_ callback: ((AIO) -> Void)? = nil) throws {
         let slot = Slot()
         let retained = Unmanaged.passRetained(slot)
         var aio: OpaquePointer?
-        let rv = nng_aio_alloc(&aio, aioCallback, retained.toOpaque())
+        let rv = callback == nil ? nng_aio_alloc(&aio, nil, nil) : nng_aio_alloc(&aio, aioCallback, retained.toOpaque())
         if rv != 0 {
             retained.release()
             throw NNGError(rawValue: rv, operation: "aio alloc")
@@ -101,6 +103,12 @@ public final class AIO: @unchecked Sendable {
             let rv = nng_aio_result(pointer)
             return rv == 0 ? nil : NNGError(rawValue: rv, operation: operation.rawValue)
         }
+    }
+
+    /// Bytes the last operation moved (`nng_aio_count`): for a send, the message length once
+    /// NNG accepted it; 0 while the operation is pending (or when it failed).
+    public var count: Int {
+        lock.withLock { state == .closed ? 0 : nng_aio_count(pointer) }
     }
 
     /// Takes the message a receive delivered (or a failed send left behind); nil if none.
@@ -161,7 +169,16 @@ public final class AIO: @unchecked Sendable {
     public func wait() {
         precondition(!isInOwnCallback, "AIO.wait() called from its own callback: it would wait for itself")
         teardown.withLock {
-            if lock.withLock({ state != .closed }) { nng_aio_wait(pointer) }
+            guard lock.withLock({ state != .closed }) else { return }
+            nng_aio_wait(pointer)
+            if callback == nil { lock.withLock { forgetSentMessage() } }
+        }
+    }
+
+    /// A successful send handed the message to NNG: make sure it is never freed here.
+    private func forgetSentMessage() {
+        if operation == .send, state != .closed, nng_aio_result(pointer) == 0 {
+            nng_aio_set_msg(pointer, nil)
         }
     }
 
@@ -219,6 +236,7 @@ public final class AIO: @unchecked Sendable {
     func submit(_ op: Operation, _ start: (OpaquePointer) -> Void) -> Bool {
         lock.withLock {
             guard state == .open else { return false }
+            if callback == nil { forgetSentMessage() }  // a send completed without a callback
             operation = op
             if let old = nng_aio_get_msg(pointer) {
                 nng_aio_set_msg(pointer, nil)
@@ -232,10 +250,7 @@ public final class AIO: @unchecked Sendable {
     /// Runs on an NNG thread when an operation completes.
     fileprivate func complete() {
         let callback = lock.withLock { () -> ((AIO) -> Void)? in
-            // A successful send handed the message to NNG: make sure we never free it.
-            if operation == .send, state != .closed, nng_aio_result(pointer) == 0 {
-                nng_aio_set_msg(pointer, nil)
-            }
+            forgetSentMessage()
             return self.callback
         }
         let previous = CallbackThread.current

@@ -1,12 +1,15 @@
 import Foundation
 import Logging
 import NNG
+import Synchronization
 import VectorMath
 import Wire
 
 /// The ann.v1 server: an NNG REP socket listening on one or more URLs, a fixed pool of work
-/// items (one NNG context each), a worker pool sized to the cores for queries, and one
-/// writer thread for upsert and delete.
+/// items (one NNG context each), a worker pool sized to the cores for queries whose cost the
+/// client controls, and one writer thread for upsert and delete. Short reads (search within
+/// `inlineSearchBreadth`, stats, health) are answered on the NNG thread that received them,
+/// with scratch from a small stack (see `WorkItem` and `RequestHandler.route`).
 ///
 /// Life cycle: `init` opens the store and listens; `start()` arms every work item; `reload()`
 /// switches to a freshly opened index (SIGHUP); `shutdown()` stops receiving, lets every
@@ -19,13 +22,24 @@ public final class AnnServer: @unchecked Sendable {
         let encoding: WireEncoding
     }
 
+    /// A decoded query waiting for a worker.
+    struct QueryJob {
+        let item: WorkItem
+        let request: Ann_V1_Request
+        let encoding: WireEncoding
+    }
+
     public let configuration: ServerConfiguration
     /// The listen URLs with the port filled in where the configuration said port 0.
     public private(set) var boundURLs: [String] = []
     let core: ServingCore
     private let socket: Socket
     private var items: [WorkItem] = []
-    private var workers: WorkerPool<WorkItem>!
+    private var workers: WorkerPool<QueryJob>!
+    /// Scratch of the requests answered inline on NNG's threads.
+    private let inlineScratch: ScratchStack
+    /// Requests answered inline (not counting error replies to unreadable messages).
+    let inlineAnswered = Atomic<Int>(0)
     private var writer: WorkerPool<WriteJob>!
     private let condition = NSCondition()
     private var finishedItems = 0
@@ -37,6 +51,7 @@ public final class AnnServer: @unchecked Sendable {
         self.configuration = configuration
         BLAS.setThreads(1)  // parallelism comes from the workers, not from inside one product
         core = try ServingCore(configuration: configuration)
+        inlineScratch = ScratchStack(make: core.makeScratch)
         socket = try Socket.replier()
         do {
             try socket.setReceiveMaxSize(configuration.limits.socketReceiveLimit)
@@ -50,12 +65,8 @@ public final class AnnServer: @unchecked Sendable {
                 boundURLs.append(Self.boundURL(url, listener))
             }
             let handler = core.handler!
-            workers = WorkerPool(name: "ann-worker", count: configuration.workers, makeScratch: core.makeScratch) { item, scratch in
-                let outcome = item.message.withBody { handler.process($0, scratch: scratch, receivedAt: item.receivedAt) }
-                switch outcome {
-                case .reply(let bytes): item.reply(bytes)
-                case let .write(request, encoding): self.submitWrite(WriteJob(item: item, request: request, encoding: encoding))
-                }
+            workers = WorkerPool(name: "ann-worker", count: configuration.workers, makeScratch: core.makeScratch) { job, scratch in
+                job.item.reply(handler.respond(job.request, encoding: job.encoding, scratch: scratch, receivedAt: job.item.receivedAt))
             }
             writer = WorkerPool(name: "ann-writer", count: 1, makeScratch: core.makeScratch) { job, scratch in
                 job.item.reply(handler.processWrite(job.request, encoding: job.encoding, scratch: scratch,
@@ -128,6 +139,7 @@ public final class AnnServer: @unchecked Sendable {
         for item in items { item.close() }
         workers?.stop()
         writer?.stop()
+        inlineScratch.releaseAll()
         closed = true
         let served = ServerMetrics.summary(of: core.metrics).reduce(0) { $0 + $1.count }
         core.logger.info("stopped after \(served) requests\(answered ? "" : "; some requests in flight were dropped")")
@@ -136,9 +148,33 @@ public final class AnnServer: @unchecked Sendable {
 
     // MARK: work items
 
-    /// Queues an item's WORK step; false once stopping has emptied the pool.
-    func submit(_ item: WorkItem) -> Bool {
-        workers.submit(item)
+    /// The WORK step, on the thread whose AIO callback received the request: decode, then
+    /// answer here (short reads, error replies) or hand to the workers or the writer.
+    func work(_ item: WorkItem) {
+        let handler = core.handler!
+        let scratch = inlineScratch.take()
+        let decoded = item.message.withBody { handler.decode($0, scratch: scratch, receivedAt: item.receivedAt) }
+        switch decoded {
+        case .reply(let bytes):
+            inlineScratch.put(scratch)
+            item.reply(bytes)
+        case let .request(request, encoding):
+            let route = handler.route(request, scratch: scratch)
+            if route == .inline {
+                let bytes = handler.respond(request, encoding: encoding, scratch: scratch, receivedAt: item.receivedAt)
+                inlineScratch.put(scratch)
+                inlineAnswered.add(1, ordering: .relaxed)
+                item.reply(bytes)
+                return
+            }
+            inlineScratch.put(scratch)
+            if route == .writer {
+                submitWrite(WriteJob(item: item, request: request, encoding: encoding))
+            } else if !workers.submit(QueryJob(item: item, request: request, encoding: encoding)) {
+                item.reply(handler.encode(handler.failure(requestID: request.requestID, op: ServerOp(request.op),
+                                                          .notReady("the server is shutting down")), encoding))
+            }
+        }
     }
 
     private func submitWrite(_ job: WriteJob) {

@@ -6,8 +6,9 @@ import VectorMath
 import Wire
 
 /// Answers one request message: decode, check limits, dispatch by op, encode the reply in
-/// the request's encoding. Queries run on the calling worker with its scratch; upsert and
-/// delete are handed back to the caller to run on the single writer. Every failure becomes
+/// the request's encoding. Queries run on the calling thread with its scratch; `route` says
+/// which thread that should be (inline, pool, writer); upsert and delete are handed back to
+/// the caller to run on the single writer. Every failure becomes
 /// an error reply (and one log line); nothing a client sends can make it trap.
 final class RequestHandler: @unchecked Sendable {
     /// What the WORK step does next.
@@ -30,8 +31,41 @@ final class RequestHandler: @unchecked Sendable {
     @inline(__always)
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
+    /// A received message after decoding.
+    enum Decoded {
+        /// Unreadable or refused: send these bytes (the error reply, already recorded).
+        case reply([UInt8])
+        /// A request and the encoding to answer in.
+        case request(Ann_V1_Request, WireEncoding)
+    }
+
+    /// Where a decoded request runs (see `route(_:scratch:)`).
+    enum Route {
+        /// On the thread that received it (an NNG callback): short reads of bounded cost.
+        case inline
+        /// On the worker pool: queries whose cost the request controls.
+        case pool
+        /// On the single writer: upsert and delete.
+        case writer
+    }
+
+    /// Exact-scan work (rows x dimension) up to which a flat-index search counts as short.
+    static let inlineFlatComponents = 1 << 20
+
     /// The WORK step for one received message. `receivedAt` is `now()` at receipt.
     func process(_ bytes: UnsafeRawBufferPointer, scratch: WorkerScratch, receivedAt: UInt64) -> Outcome {
+        switch decode(bytes, scratch: scratch, receivedAt: receivedAt) {
+        case .reply(let reply):
+            return .reply(reply)
+        case let .request(request, encoding):
+            if Self.isWrite(request) { return .write(request, encoding) }
+            return .reply(respond(request, encoding: encoding, scratch: scratch, receivedAt: receivedAt))
+        }
+    }
+
+    /// Decodes one message and checks its size and, for writes, that writes are allowed;
+    /// a failure is recorded in `scratch`'s metrics and answered with an error reply.
+    func decode(_ bytes: UnsafeRawBufferPointer, scratch: WorkerScratch, receivedAt: UInt64) -> Decoded {
         let encoding = WireEncoding.of(bytes)
         let request: Ann_V1_Request
         do {
@@ -44,27 +78,62 @@ final class RequestHandler: @unchecked Sendable {
             scratch.metrics.record(.invalid, failure.code, seconds: Self.seconds(since: receivedAt))
             return .reply(encode(reply, encoding))
         }
+        if Self.isWrite(request) && core.configuration.readOnly {
+            let failure = ServerError.badRequest("this server is read-only (annctl serve --read-only)")
+            let reply = self.failure(requestID: request.requestID, op: ServerOp(request.op), failure)
+            scratch.metrics.record(ServerOp(request.op), failure.code, seconds: Self.seconds(since: receivedAt))
+            return .reply(encode(reply, encoding))
+        }
+        return .request(request, encoding)
+    }
+
+    static func isWrite(_ request: Ann_V1_Request) -> Bool {
+        switch request.op {
+        case .upsert, .delete: return true
+        default: return false
+        }
+    }
+
+    /// Answers a decoded query (not a write), records it and encodes the reply.
+    func respond(_ request: Ann_V1_Request, encoding: WireEncoding, scratch: WorkerScratch, receivedAt: UInt64) -> [UInt8] {
+        let reply = answer(request, scratch: scratch)
+        scratch.metrics.record(ServerOp(request.op), reply.error.code, seconds: Self.seconds(since: receivedAt))
+        return encode(reply, encoding)
+    }
+
+    /// Where `request` runs. Inline (on the receiving NNG thread, no thread switch) only when
+    /// its cost is bounded by the configuration, not by the request: `stats`, `health`, and
+    /// an unfiltered `search` with k and ef within `inlineSearchBreadth` on an HNSW index, or
+    /// on a flat index of at most `inlineFlatComponents` rows x dimension. Everything else
+    /// whose cost a client chooses (recommend, similar, batch, filters, IVF probes, big ef)
+    /// goes to the worker pool, so NNG's threads are never held for long.
+    func route(_ request: Ann_V1_Request, scratch: WorkerScratch) -> Route {
+        let breadth = core.configuration.inlineSearchBreadth
         switch request.op {
         case .upsert, .delete:
-            if core.configuration.readOnly {
-                let failure = ServerError.badRequest("this server is read-only (annctl serve --read-only)")
-                let reply = self.failure(requestID: request.requestID, op: ServerOp(request.op), failure)
-                scratch.metrics.record(ServerOp(request.op), failure.code, seconds: Self.seconds(since: receivedAt))
-                return .reply(encode(reply, encoding))
+            return .writer
+        case .stats, .health:
+            return breadth > 0 ? .inline : .pool
+        case .search(let r):
+            guard breadth > 0, !r.hasFilter, r.features.isEmpty, Int(r.k) <= breadth, Int(r.ef) <= breadth,
+                  let index = core.box.generation.index else { return .pool }
+            switch index.kind {
+            case .hnsw:
+                return .inline
+            case .flat:
+                guard let reader = try? scratch.prepare(), let rows = try? reader.counts().itemVectors else { return .pool }
+                return rows * index.dimension <= Self.inlineFlatComponents ? .inline : .pool
+            case .ivf:
+                return .pool
             }
-            return .write(request, encoding)
         default:
-            let reply = answer(request, scratch: scratch)
-            scratch.metrics.record(ServerOp(request.op), reply.error.code, seconds: Self.seconds(since: receivedAt))
-            return .reply(encode(reply, encoding))
+            return .pool
         }
     }
 
     /// Runs a write (on the writer thread) and encodes its reply.
     func processWrite(_ request: Ann_V1_Request, encoding: WireEncoding, scratch: WorkerScratch, receivedAt: UInt64) -> [UInt8] {
-        let reply = answer(request, scratch: scratch)
-        scratch.metrics.record(ServerOp(request.op), reply.error.code, seconds: Self.seconds(since: receivedAt))
-        return encode(reply, encoding)
+        respond(request, encoding: encoding, scratch: scratch, receivedAt: receivedAt)
     }
 
     static func seconds(since start: UInt64) -> Double {

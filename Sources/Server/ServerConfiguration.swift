@@ -44,6 +44,9 @@ public struct ServerConfiguration: Sendable {
     public var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     /// Work items (NNG contexts): requests in flight at once.
     public var contexts: Int = 64
+    /// Largest k and ef of a `search` answered on the NNG thread that received it (no hand-off
+    /// to a worker; see `RequestHandler.route`); 0 sends every request to the workers.
+    public var inlineSearchBreadth: Int = 256
     public var limits = ServerLimits()
     /// The index to serve; nil: the best one built.
     public var indexKind: IndexKind?
@@ -68,6 +71,9 @@ public struct ServerConfiguration: Sendable {
     func validate() throws {
         guard !listen.isEmpty else { throw ServerError.invalidConfiguration("no listen URL") }
         guard workers >= 1 else { throw ServerError.invalidConfiguration("workers \(workers): expected at least 1") }
+        guard inlineSearchBreadth >= 0 else {
+            throw ServerError.invalidConfiguration("inline search breadth \(inlineSearchBreadth): expected 0 or more")
+        }
         guard contexts >= 1 else { throw ServerError.invalidConfiguration("contexts \(contexts): expected at least 1") }
         guard limits.maxMessageBytes >= 1024 else {
             throw ServerError.invalidConfiguration("max message size \(limits.maxMessageBytes): expected at least 1024 bytes")

@@ -2,7 +2,10 @@ import Foundation
 
 /// A fixed set of threads taking jobs from one FIFO queue. Each thread owns a
 /// `WorkerScratch` (made once, on that thread's behalf) and hands it to every job it runs.
-/// Idle threads release their read snapshots before they sleep.
+/// Idle threads release their read snapshots before they sleep. The server sends it the
+/// requests whose cost the client controls (recommend, similar, batch, filtered or wide
+/// search) and, with one thread, the writes; a hand-off costs a thread wake-up, so short reads
+/// are answered where they arrive instead (`RequestHandler.route`).
 final class WorkerPool<Job>: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Job?] = []

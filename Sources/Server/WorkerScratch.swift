@@ -1,3 +1,4 @@
+import Foundation
 import LMDB
 import Store
 import VectorIndex
@@ -72,5 +73,44 @@ final class WorkerScratch {
         retriever = nil
         session = nil
         generation = nil
+    }
+}
+
+/// Scratch for requests answered inline on NNG's threads, which are not ours and not fixed:
+/// a thread takes one for one request and puts it back. The stack grows to the number of NNG
+/// threads that answered at once (NNG's task threads, twice the cores) and no further.
+/// A scratch put back releases its read snapshot (as an idle worker does); the store is
+/// opened with MDB_NOTLS, so the renewed snapshot may live on another thread.
+final class ScratchStack: @unchecked Sendable {
+    private let lock = NSLock()
+    private var free: [WorkerScratch] = []
+    private let make: () -> WorkerScratch
+
+    init(make: @escaping () -> WorkerScratch) {
+        self.make = make
+    }
+
+    func take() -> WorkerScratch {
+        lock.lock()
+        if let scratch = free.popLast() {
+            lock.unlock()
+            return scratch
+        }
+        lock.unlock()
+        return make()
+    }
+
+    func put(_ scratch: WorkerScratch) {
+        scratch.idle()
+        lock.lock()
+        free.append(scratch)
+        lock.unlock()
+    }
+
+    /// Shutdown: drops every snapshot and index reference held here.
+    func releaseAll() {
+        lock.lock()
+        defer { lock.unlock() }
+        for scratch in free { scratch.release() }
     }
 }

@@ -22,11 +22,15 @@ struct LoadRun {
         /// CPU seconds the answering side used in the measured window: the server's (from its
         /// `stats`), or this process's when in-process; nil when unknown (a peer without stats).
         var cpuSeconds: Double?
+        /// CPU seconds this load generator used in the measured window (against a server: the
+        /// client's share of the cores it shares with the server).
+        var loadCPUSeconds: Double?
 
         var requests: Int { latencies.count }
         var errorCount: Int { errors.values.reduce(0, +) + transportErrors }
         var qps: Double { Double(requests) / seconds }
         var cpuMicrosPerRequest: Double? { cpuSeconds.map { requests > 0 ? $0 / Double(requests) * 1e6 : 0 } }
+        var loadCPUMicrosPerRequest: Double? { loadCPUSeconds.map { requests > 0 ? $0 / Double(requests) * 1e6 : 0 } }
 
         func quantile(_ q: Double) -> Double {
             guard !latencies.isEmpty else { return 0 }
@@ -41,6 +45,7 @@ struct LoadRun {
                         quantile(0.5) * 1e3, quantile(0.95) * 1e3, quantile(0.99) * 1e3, quantile(0.999) * 1e3,
                         (latencies.last ?? 0) * 1e3)
             if let cpu = cpuMicrosPerRequest { s += String(format: "  cpu/request %.0f us", cpu) }
+            if let cpu = loadCPUMicrosPerRequest { s += String(format: " (load generator %.0f us)", cpu) }
             if errorCount > 0 {
                 let list = errors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
                 s += "\n  errors: " + (list + (transportErrors > 0 ? ["transport \(transportErrors)"] : [])).joined(separator: ", ")
@@ -56,6 +61,7 @@ struct LoadRun {
                          quantile(0.5) * 1e3, quantile(0.95) * 1e3, quantile(0.99) * 1e3, quantile(0.999) * 1e3,
                          (latencies.last ?? 0) * 1e3)
                 + "\"cpu_us_per_request\":" + (cpuMicrosPerRequest.map { String(format: "%.1f", $0) } ?? "null") + ","
+                + "\"load_cpu_us_per_request\":" + (loadCPUMicrosPerRequest.map { String(format: "%.1f", $0) } ?? "null") + ","
                 + "\"errors\":\(errorCount),\"errors_by_code\":{\(errs)},\"transport_errors\":\(transportErrors)}"
         }
     }
@@ -78,8 +84,14 @@ struct LoadRun {
             group.enter()
             let thread = Thread { [self] in
                 defer { group.leave() }
+                let seed = UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15
                 do {
-                    try drive(lane: lane, seed: UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15, measureFrom: measureFrom, stopAt: stopAt)
+                    if let server {
+                        try LoadLane(url: server, timeout: timeout, pool: pool, lane: lane, seed: seed,
+                                     measureFrom: measureFrom, stopAt: stopAt).run()
+                    } else {
+                        try drive(lane: lane, seed: seed, measureFrom: measureFrom, stopAt: stopAt)
+                    }
                 } catch {
                     lane.failure = error
                 }
@@ -87,12 +99,17 @@ struct LoadRun {
             thread.stackSize = 1 << 20
             thread.start()
         }
-        let cpuStart = sleepUntil(measureFrom).flatMap { _ in cpuSeconds() }
-        let cpuEnd = sleepUntil(stopAt).flatMap { _ in cpuSeconds() }
+        sleepUntil(measureFrom)
+        let loadStart = ProcessCPU.seconds()
+        let cpuStart = cpuSeconds()
+        sleepUntil(stopAt)
+        let loadEnd = ProcessCPU.seconds()
+        let cpuEnd = cpuSeconds()
         group.wait()
         if let failure = lanes.compactMap(\.failure).first { throw failure }
         var result = Result(level: level, seconds: duration, latencies: [], errors: [:], transportErrors: 0)
         if let cpuStart, let cpuEnd { result.cpuSeconds = cpuEnd - cpuStart }
+        if server != nil { result.loadCPUSeconds = loadEnd - loadStart }
         for lane in lanes {
             result.latencies += lane.latencies
             result.errors.merge(lane.errors, uniquingKeysWith: +)
@@ -102,11 +119,10 @@ struct LoadRun {
         return result
     }
 
-    /// Sleeps until `deadline` (`DispatchTime` nanoseconds); returns () for chaining.
-    private func sleepUntil(_ deadline: UInt64) -> Void? {
+    /// Sleeps until `deadline` (`DispatchTime` nanoseconds).
+    private func sleepUntil(_ deadline: UInt64) {
         let now = DispatchTime.now().uptimeNanoseconds
         if deadline > now { Thread.sleep(forTimeInterval: Double(deadline - now) * 1e-9) }
-        return ()
     }
 
     /// CPU seconds of the answering side: the server's `stats`, or this process in-process.
@@ -119,11 +135,10 @@ struct LoadRun {
         return reply.stats.cpuSeconds
     }
 
-    /// One connection's closed loop.
+    /// One in-process closed loop (a server is driven by `LoadLane`).
     private func drive(lane: Lane, seed: UInt64, measureFrom: UInt64, stopAt: UInt64) throws {
         var random = SeededRandom(seed: seed)
         lane.latencies.reserveCapacity(1 << 16)
-        let client = try server.map { try ServerClient(url: $0, timeout: .milliseconds(Int(timeout * 1000))) }
         let session = endpoint?.makeSession()
         var n = random.next(below: 1 << 20)
         while true {
@@ -132,19 +147,7 @@ struct LoadRun {
             let op = pool.pick(&random)
             n += 1
             let slot = n % pool.requests[op].count
-            var code = Ann_V1_ErrorCode.ok
-            if let client {
-                do {
-                    let bytes = try client.exchange(pool.encoded[op][slot])
-                    let reply = try bytes.withUnsafeBytes { try WireCodec.decodeReply($0) }
-                    code = reply.error.code
-                } catch {
-                    lane.transportErrors += 1
-                    continue
-                }
-            } else if let session {
-                code = session.answer(pool.requests[op][slot]).error.code
-            }
+            let code = session?.answer(pool.requests[op][slot]).error.code ?? .ok
             let t1 = DispatchTime.now().uptimeNanoseconds
             if t0 >= measureFrom && t1 <= stopAt {
                 lane.latencies.append(Double(t1 - t0) * 1e-9)

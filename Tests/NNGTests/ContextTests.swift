@@ -147,4 +147,38 @@ final class ContextTests: XCTestCase {
         XCTAssertTrue(aio.takeMessage(into: message))
         XCTAssertEqual(message.bytes, [5, 6])
     }
+
+    /// What `AnnServer` relies on: a REP send on an idle connection through an AIO without a
+    /// callback has completed when `send` returns (`count` is the length), and the AIO can
+    /// send again after the next request without freeing the message NNG took.
+    func testSendWithoutCallbackCompletesAtOnceOnAnIdleConnection() throws {
+        let socket = try Socket.replier()
+        defer { socket.close() }
+        let url = try TestAddresses.listenTCP(socket)
+        let client = try Socket.requester()
+        defer { client.close() }
+        try client.setReceiveTimeout(.seconds(5))
+        try client.dial(url)
+        let context = try Context(socket: socket)
+        let receiver = try AIO()
+        let sender = try AIO()
+        defer { receiver.close(); sender.close() }
+        receiver.setTimeout(.seconds(5))
+        let message = Message()
+        for round in 0..<3 {
+            try client.send([UInt8(round), 1, 2])
+            context.receive(aio: receiver)
+            receiver.wait()
+            XCTAssertNil(receiver.result)
+            XCTAssertTrue(receiver.takeMessage(into: message))
+            XCTAssertEqual(sender.count, round == 0 ? 0 : 4, "before the send: the last send's count")
+            try message.append([9])
+            XCTAssertTrue(context.send(message, aio: sender))
+            XCTAssertEqual(sender.count, 4, "round \(round): completed inside send")
+            sender.wait()
+            XCTAssertNil(sender.result)
+            XCTAssertNil(sender.takeMessage(), "NNG owns a sent message")
+            XCTAssertEqual(try client.receiveBytes(), [UInt8(round), 1, 2, 9])
+        }
+    }
 }
