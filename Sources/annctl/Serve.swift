@@ -31,6 +31,9 @@ struct Serve: ParsableCommand {
     @Option(name: .customLong("max-candidates"), help: "Largest candidate count for ranking.") var maxCandidates: Int = 10_000
     @Option(name: .customLong("max-batch"), help: "Most requests in one batch.") var maxBatch: Int = 256
     @Option(name: .customLong("max-dimension"), help: "Longest request vector.") var maxDimension: Int = 4096
+    @Option(name: .customLong("inline-search-breadth"),
+            help: "Unfiltered HNSW searches with k and ef up to this are answered on the NNG thread that received them (0: every query goes to the worker pool).")
+    var inlineSearchBreadth: Int = 256
     @Option(help: "Ranking model file (JSON, docs/RANKING.md) for recommend and similar. Without one, a store with item features or histories is ranked with the default model (ANN score, weight 1).")
     var model: String?
     @Flag(name: .customLong("no-ranking"), help: "Answer recommend and similar with the retrieved candidates in retrieval order (no ranking stage).")
@@ -72,6 +75,7 @@ struct Serve: ParsableCommand {
         configuration.limits.maxCandidates = maxCandidates
         configuration.limits.maxBatch = maxBatch
         configuration.limits.maxDimension = maxDimension
+        configuration.inlineSearchBreadth = inlineSearchBreadth
         configuration.logger = Logger(label: "annserver")
         configuration.recommendHandler = try Self.recommendHandler(model: model, noRanking: noRanking)
 
