@@ -132,12 +132,10 @@ CK_BLOCKS_AVX2 static size_t ck_u8_blocks_scan_avx2(const int8_t *hi, const int8
 }
 #endif
 
-int ck_u8_blocks_level(void) { return ck_u8s8_level(); }
-
 size_t ck_u8_blocks_scan(const int8_t *hi, const int8_t *lo, const uint8_t *blocks, size_t n_rows,
                          size_t groups, float min_score, uint32_t *passing) {
 #if defined(__x86_64__)
-    switch (ck_u8_blocks_level()) {
+    switch (ck_u8s8_level()) {
     case 2: return ck_u8_blocks_scan_vnni(hi, lo, blocks, n_rows, groups, min_score, passing);
     case 1: return ck_u8_blocks_scan_avx2(hi, lo, blocks, n_rows, groups, min_score, passing);
     default: break;

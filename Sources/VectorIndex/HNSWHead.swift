@@ -75,14 +75,16 @@ final class HNSWHead {
         if !chosen.isEmpty {
             let q = ScalarQuantizer(training: UnsafeBufferPointer(start: vectors, count: chosen.count * dimension),
                                     dimension: dimension)
-            codes.reserve(chosen.count)
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: dimension) { row in
-                for i in 0..<chosen.count {
-                    _ = q.encode(vectors + i * dimension, into: row.baseAddress!)
-                    codes.set(i, codes: row.baseAddress!)
-                }
-            }
+            for i in 0..<chosen.count { encode(i, vectors + i * dimension, q) }
             quantizer = q
+        }
+    }
+
+    /// Writes the codes of head row `i` (at most one past the last) for `vector`.
+    private func encode(_ i: Int, _ vector: UnsafePointer<Float>, _ quantizer: ScalarQuantizer) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: dimension) { row in
+            _ = quantizer.encode(vector, into: row.baseAddress!)
+            codes.set(i, codes: row.baseAddress!)
         }
     }
 
@@ -124,10 +126,7 @@ final class HNSWHead {
                 position[row] = i
             }
             (vectors + i * dimension).update(from: v, count: dimension)
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: dimension) { row in
-                _ = quantizer.encode(v, into: row.baseAddress!)
-                codes.set(i, codes: row.baseAddress!)
-            }
+            encode(i, v, quantizer)
         }
         return true
     }
@@ -153,7 +152,7 @@ final class HNSWHead {
         let minimum = max(top.threshold, floor) - bound - constant
         // Rows below this code score cannot reach the k-th best (a little looser than exact,
         // never tighter: a lower bound on the true score floor).
-        let minScore = minimum == -.infinity || scale == 0 ? -Float.infinity : (minimum / scale) * (minimum > 0 ? 0.999 : 1.001) - 1
+        let minScore = minimum == -.infinity ? -Float.infinity : (minimum / scale) * (minimum > 0 ? 0.999 : 1.001) - 1
         let passed = codes.scan(hi: hi, lo: lo, minScore: minScore, into: passing)
         rows.withUnsafeBufferPointer { rows in
             for p in 0..<passed {

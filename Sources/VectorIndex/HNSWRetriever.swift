@@ -91,12 +91,9 @@ public final class HNSWRetriever: Retriever {
                     let hasHead = head.count > 0
                     let results = scratch.results
                     if scorer.coded == nil {
-                        for i in 0..<results.count {
-                            floor.push(score: results.scores[i], id: results.rows[i])
-                            if !(hasHead && head.set.contains(results.rows[i])) { top.push(score: results.scores[i], id: results.rows[i]) }
-                        }
+                        for i in 0..<results.count { offer(results.scores[i], results.rows[i], head: hasHead ? head : nil) }
                     } else {
-                        rescore(results, exactScorer, skipping: hasHead ? head : nil)
+                        rescore(results, exactScorer, head: hasHead ? head : nil)
                     }
                 }
                 head.scan(qp.baseAddress!, scratch: headScratch, visible: UInt32(table.rows), floor: floor.threshold,
@@ -106,9 +103,20 @@ public final class HNSWRetriever: Retriever {
         }
     }
 
-    /// Scores the walk's final candidates (found on int8 codes) in float32 and offers them to
-    /// `floor` and, except head rows, to `top`, in chunks of the scratch's batch size.
-    private func rescore(_ results: ScoreHeap, _ scorer: NodeScorer, skipping head: HNSWHead?) {
+    /// One of the walk's final candidates with its exact score: to `floor` when there is a
+    /// head, and to `top` unless it is a head row (the head scan offers those).
+    @inline(__always)
+    private func offer(_ score: Float, _ row: UInt32, head: HNSWHead?) {
+        if let head {
+            floor.push(score: score, id: row)
+            if head.set.contains(row) { return }
+        }
+        top.push(score: score, id: row)
+    }
+
+    /// Scores the walk's final candidates (found on int8 codes) in float32 and `offer`s them,
+    /// in chunks of the scratch's batch size.
+    private func rescore(_ results: ScoreHeap, _ scorer: NodeScorer, head: HNSWHead?) {
         let batch = scratch.batchCapacity
         var i = 0
         while i < results.count {
@@ -119,12 +127,7 @@ public final class HNSWRetriever: Retriever {
                 n += 1
             }
             scorer.score(rows: scratch.batchRows, count: n, pointers: scratch.batchPointers, into: scratch.batchScores)
-            for j in 0..<n {
-                let row = scratch.batchRows[j], score = scratch.batchScores[j]
-                floor.push(score: score, id: row)
-                if let head, head.set.contains(row) { continue }
-                top.push(score: score, id: row)
-            }
+            for j in 0..<n { offer(scratch.batchScores[j], scratch.batchRows[j], head: head) }
         }
     }
 

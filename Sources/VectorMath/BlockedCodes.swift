@@ -105,11 +105,5 @@ public final class BlockedCodes {
     }
 
     /// Which implementation `scan` runs now: "vnni", "avx2" or "generic" (follows `Kernels.setLevel`).
-    public static var implementation: String {
-        switch ck_u8_blocks_level() {
-        case 2: return "vnni"
-        case 1: return "avx2"
-        default: return "generic"
-        }
-    }
+    public static var implementation: String { Kernels.u8s8Implementation }
 }

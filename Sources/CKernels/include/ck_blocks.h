@@ -8,11 +8,9 @@
  * The query comes as two int8 parts, `hi` and `lo` (groups * 4 bytes each, zero past the
  * dimension); row i scores
  *     f_i = float(hi . c_i) + float(lo . c_i) / 254
- * with both dots exact in int32 (AVX-512 VNNI, AVX2 or plain C by ck_level(); every level
+ * with both dots exact in int32 (AVX-512 VNNI, AVX2 or plain C as ck_u8s8_level(); every level
  * gives the same f_i). The rows i < n_rows with f_i >= min_score are written, in row order,
  * to `passing` (room for n_rows), and their count is returned. */
 size_t ck_u8_blocks_scan(const int8_t *hi, const int8_t *lo, const uint8_t *blocks, size_t n_rows,
                          size_t groups, float min_score, uint32_t *passing);
-/* Which one runs now: 2 VNNI, 1 AVX2, 0 plain C (the same choice as ck_u8s8_level). */
-int ck_u8_blocks_level(void);
 #endif
