@@ -17,7 +17,7 @@ final class CategoryBitmaps: @unchecked Sendable {
 
     /// The rows whose column `name` holds any of `labels` (categorical or multi-categorical).
     func rows(column name: String, labels: [String], reader: StoreReader) throws -> RowBitmap {
-        let sequence = try reader.counts().writeSequence
+        let sequence = try reader.writeSequence()
         lock.lock()
         defer { lock.unlock() }
         if columns[name]?.writeSequence != sequence {

@@ -4,7 +4,7 @@ import Store
 import VectorIndex
 import Wire
 
-/// Turns a request's `Filter` (and the rows a target leaves out) into a `SearchFilter`.
+/// Turns a request's `Filter` into a `SearchFilter`.
 enum FilterResolver {
     static let defaultCategoryColumn = "category"
 
@@ -14,10 +14,10 @@ enum FilterResolver {
         ItemCatalog.defaultCategoryColumn(in: try reader.featureColumns(.item)) ?? defaultCategoryColumn
     }
 
-    static func resolve(_ filter: Ann_V1_Filter?, excluding: Set<UInt32>, reader: StoreReader,
+    static func resolve(_ filter: Ann_V1_Filter?, reader: StoreReader,
                         categories: CategoryBitmaps, limits: ServerLimits) throws -> SearchFilter? {
         var result = SearchFilter()
-        var excluded = RowBitmap(excluding)
+        var excluded = RowBitmap()
         if let filter {
             try limits.check("filter ids", filter.excludeItems.count + filter.onlyItems.count, max: limits.maxWriteRecords)
             for (i, id) in filter.excludeItems.enumerated() {

@@ -80,7 +80,7 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
         if let b = bound, b.store === store, b.index === index, b.writeSequence >= sequence {
             return (b.recommender, b.writeSequence)
         }
-        let current = try reader.counts().writeSequence
+        let current = try reader.writeSequence()
         let catalog = try ItemCatalog.load(reader, options: catalogOptions)
         let recommender = try Recommender(catalog: catalog, index: index, model: model, modelPath: modelPath,
                                           historyWindow: historyWindow)
@@ -104,7 +104,7 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
         }
 
         func answer(_ query: RankingQuery, reader: StoreReader) throws -> RankedAnswer {
-            let sequence = try reader.counts().writeSequence
+            let sequence = try reader.writeSequence()
             if ranker == nil || sequence > writeSequence {
                 let (recommender, bound) = try handler.recommender(store: store, index: index, reader: reader, atLeast: sequence)
                 if ranker == nil || ranker!.recommender !== recommender {

@@ -29,7 +29,7 @@ extension RequestHandler {
         let parameters = try searchParameters(k: k, ef: r.ef, nprobe: r.nprobe)
         let q = try context(scratch)
         try checkVector(r.vector, dimension: q.meta.dimension, field: "search.vector")
-        let filter = try FilterResolver.resolve(r.hasFilter ? r.filter : nil, excluding: [], reader: q.reader,
+        let filter = try FilterResolver.resolve(r.hasFilter ? r.filter : nil, reader: q.reader,
                                                 categories: q.generation.categories, limits: limits)
         let found = try r.vector.withUnsafeBufferPointer {
             try q.retriever.search(q.reader, query: $0, parameters: parameters, filter: filter)
@@ -87,7 +87,7 @@ extension RequestHandler {
     }
 
     private func filter(_ filter: Ann_V1_Filter?, _ q: QueryContext) throws -> SearchFilter? {
-        try FilterResolver.resolve(filter, excluding: [], reader: q.reader, categories: q.generation.categories, limits: limits)
+        try FilterResolver.resolve(filter, reader: q.reader, categories: q.generation.categories, limits: limits)
     }
 
     private func answer(_ query: RankingQuery, features: [String], _ q: QueryContext) throws -> Ann_V1_Results {

@@ -228,7 +228,7 @@ final class RequestHandler: @unchecked Sendable {
         var h = Ann_V1_HealthReply()
         h.status = "serving"
         h.index = g.summary
-        h.writeSequence = try reader.counts().writeSequence
+        h.writeSequence = try reader.writeSequence()
         h.dimension = UInt32(meta.dimension)
         h.ranking = core.configuration.recommendHandler.summary
         return h

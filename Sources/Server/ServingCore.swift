@@ -97,7 +97,7 @@ final class ServingCore: @unchecked Sendable {
     }
 
     private func poll() {
-        guard let sequence = try? box.generation.store.read({ try $0.counts().writeSequence }) else { return }
+        guard let sequence = try? box.generation.store.read({ try $0.writeSequence() }) else { return }
         if sequence != lastSequence {
             lastSequence = sequence
             box.bumpEpoch()

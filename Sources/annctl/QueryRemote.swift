@@ -35,7 +35,7 @@ extension Query {
         for text in vectors where !ranked {
             var search = Ann_V1_SearchRequest()
             search.vector = try parseVector(text, dimension: dimension)
-            fill(&search.k, &search.ef, &search.nprobe)
+            fill(&search)
             search.features = columns
             var r = Ann_V1_Request()
             r.search = search
@@ -84,7 +84,7 @@ extension Query {
             for q in start ..< start + n {
                 var search = Ann_V1_SearchRequest()
                 search.vector = Array(data[q * dimension ..< (q + 1) * dimension])
-                fill(&search.k, &search.ef, &search.nprobe)
+                fill(&search)
                 search.features = columns
                 var r = Ann_V1_Request()
                 r.search = search
@@ -105,35 +105,14 @@ extension Query {
         }
     }
 
-    private func fill(_ kField: inout UInt32, _ efField: inout UInt32, _ nprobeField: inout UInt32) {
-        kField = UInt32(clamping: k)
-        efField = UInt32(clamping: ef ?? 0)
-        nprobeField = UInt32(clamping: nprobe ?? 0)
-    }
-
-    private func fill(_ r: inout Ann_V1_RecommendRequest) {
+    private func fill<R: TunedWireRequest>(_ r: inout R) {
         r.k = UInt32(clamping: k)
         r.ef = UInt32(clamping: ef ?? 0)
         r.nprobe = UInt32(clamping: nprobe ?? 0)
     }
 
-    private func fill(_ r: inout Ann_V1_SimilarRequest) {
-        r.k = UInt32(clamping: k)
-        r.ef = UInt32(clamping: ef ?? 0)
-        r.nprobe = UInt32(clamping: nprobe ?? 0)
-    }
-
-    private func apply(_ f: RankingOptions.WireFields, _ r: inout Ann_V1_RecommendRequest) {
-        r.candidates = f.candidates
-        r.filter = f.filter
-        r.context = f.context
-        r.mmr = f.mmr
-        r.rules = f.rules
-        r.session = f.session
-        r.explain = ranking.explain
-    }
-
-    private func apply(_ f: RankingOptions.WireFields, _ r: inout Ann_V1_SimilarRequest) {
+    /// The ranking options of a `recommend` or `similar` request (the two carry the same fields).
+    private func apply<R: RankedWireRequest>(_ f: RankingOptions.WireFields, _ r: inout R) {
         r.candidates = f.candidates
         r.filter = f.filter
         r.context = f.context
@@ -201,3 +180,25 @@ enum IDConversionText {
         }
     }
 }
+
+/// The size and breadth fields of `search`, `recommend` and `similar` requests (one `fill`).
+private protocol TunedWireRequest {
+    var k: UInt32 { get set }
+    var ef: UInt32 { get set }
+    var nprobe: UInt32 { get set }
+}
+
+/// The fields `recommend` and `similar` requests share, so one `apply` fills either.
+private protocol RankedWireRequest: TunedWireRequest {
+    var candidates: UInt32 { get set }
+    var filter: Ann_V1_Filter { get set }
+    var context: [String: String] { get set }
+    var mmr: Ann_V1_Mmr { get set }
+    var rules: Ann_V1_Rules { get set }
+    var session: Ann_V1_Session { get set }
+    var explain: Bool { get set }
+}
+
+extension Ann_V1_RecommendRequest: RankedWireRequest {}
+extension Ann_V1_SimilarRequest: RankedWireRequest {}
+extension Ann_V1_SearchRequest: TunedWireRequest {}

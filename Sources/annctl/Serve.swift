@@ -53,7 +53,7 @@ struct Serve: ParsableCommand {
     static func recommendHandler(model: String?, noRanking: Bool) throws -> any RecommendHandler {
         if noRanking { return RetrievalOnlyRecommender() }
         guard let model else { return RankingRecommender() }
-        return RankingRecommender(model: try RankingModel.load(path: model), modelPath: model)
+        return try RankingRecommender(modelFile: model)
     }
 
     func run() throws {

@@ -104,14 +104,7 @@ final class ContextTests: XCTestCase {
     }
 
     func testContextRoundTripWithWait() throws {
-        let socket = try Socket.replier()
-        defer { socket.close() }
-        let url = TestAddresses.inproc()
-        try socket.listen(url)
-        let client = try Socket.requester()
-        defer { client.close() }
-        try client.setReceiveTimeout(.seconds(5))
-        try client.dial(url)
+        let (socket, client, _) = try pair(listening: TestAddresses.inproc())
         let context = try Context(socket: socket)
         let aio = try AIO()
         defer { aio.close() }
@@ -152,13 +145,7 @@ final class ContextTests: XCTestCase {
     /// callback has completed when `send` returns (`count` is the length), and the AIO can
     /// send again after the next request without freeing the message NNG took.
     func testSendWithoutCallbackCompletesAtOnceOnAnIdleConnection() throws {
-        let socket = try Socket.replier()
-        defer { socket.close() }
-        let url = try TestAddresses.listenTCP(socket)
-        let client = try Socket.requester()
-        defer { client.close() }
-        try client.setReceiveTimeout(.seconds(5))
-        try client.dial(url)
+        let (socket, client, _) = try pair()
         let context = try Context(socket: socket)
         let receiver = try AIO()
         let sender = try AIO()

@@ -3,21 +3,6 @@ import NNG
 import XCTest
 
 final class SocketTests: XCTestCase {
-    /// A REP/REQ pair connected over `url` (the server listens, the client dials), with
-    /// timeouts so no test can hang.
-    private func pair(listening url: String? = nil) throws -> (server: Socket, client: Socket, url: String) {
-        let server = try Socket.replier(), client = try Socket.requester()
-        addTeardownBlock { client.close(); server.close() }
-        for socket in [server, client] {
-            try socket.setReceiveTimeout(.seconds(5))
-            try socket.setSendTimeout(.seconds(5))
-        }
-        let bound: String
-        if let url { try server.listen(url); bound = url } else { bound = try TestAddresses.listenTCP(server) }
-        try client.dial(bound)
-        return (server, client, bound)
-    }
-
     private func assertRoundTrip(_ server: Socket, _ client: Socket, file: StaticString = #filePath, line: UInt = #line) throws {
         let request = Array("ping \(UUID().uuidString)".utf8)
         try client.send(request)

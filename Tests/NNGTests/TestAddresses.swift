@@ -36,3 +36,20 @@ func assertNNGError<T>(
         XCTFail("expected NNGError \(code), got \(error)", file: file, line: line)
     }
 }
+
+extension XCTestCase {
+    /// A REP/REQ pair connected over `url` (the server listens, the client dials), with
+    /// timeouts so no test can hang.
+    func pair(listening url: String? = nil) throws -> (server: Socket, client: Socket, url: String) {
+        let server = try Socket.replier(), client = try Socket.requester()
+        addTeardownBlock { client.close(); server.close() }
+        for socket in [server, client] {
+            try socket.setReceiveTimeout(.seconds(5))
+            try socket.setSendTimeout(.seconds(5))
+        }
+        let bound: String
+        if let url { try server.listen(url); bound = url } else { bound = try TestAddresses.listenTCP(server) }
+        try client.dial(bound)
+        return (server, client, bound)
+    }
+}
