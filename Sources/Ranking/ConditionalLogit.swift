@@ -57,7 +57,6 @@ public struct ConditionalLogit: Sendable, Equatable {
         var centred = [Float](repeating: 0, count: p * n)
         var hessianFloat = [Float](repeating: 0, count: p * p)
         var probability = [Double](repeating: 0, count: n)
-        var mean = [Double](repeating: 0, count: p)
 
         for _ in 0 ..< maxIterations {
             var gradient = beta.map { l2 * $0 }
@@ -80,7 +79,6 @@ public struct ConditionalLogit: Sendable, Equatable {
                             let row = xs.baseAddress! + f * n + base
                             var m = 0.0
                             for j in 0 ..< g { m += probability[base + j] * Double(row[j]) }
-                            mean[f] = m
                             // d(-log L)/dw_f = sum_j p_j x_j - x_0
                             gradient[f] += m - Double(row[0])
                             let out = c.baseAddress! + f * n + base

@@ -32,16 +32,15 @@ public enum MMR {
     public static func normalize(_ values: UnsafeMutableBufferPointer<Float>, scale: RelevanceScale, listLength k: Int) {
         guard let lo = values.min(), let hi = values.max() else { return }
         let top = max(1, min(k, values.count))
-        switch scale {
-        case .logit:
-            for i in values.indices { values[i] = expf(values[i] - hi) }
-            fallthrough
-        case .probability where lo > 0 || scale == .logit:
+        if scale == .logit || (scale == .probability && lo > 0) {
+            if scale == .logit {
+                for i in values.indices { values[i] = expf(values[i] - hi) }
+            }
             var mean: Float = 0
             for i in 0 ..< top { mean += values[i] }
             mean /= Float(top)
             for i in values.indices { values[i] = mean > 0 ? values[i] / mean : 1 }
-        case .minMax, .probability:
+        } else {
             let span = hi - lo
             for i in values.indices { values[i] = span > 0 ? (values[i] - lo) / span : 1 }
         }

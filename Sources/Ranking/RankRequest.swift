@@ -152,7 +152,7 @@ public struct MMROptions: Sendable, Equatable {
     public var normalizeSimilarity: Bool
     public var penalty: Penalty
     /// How scores become relevance: `.model` follows the model's output (`choice` logits as
-    /// chances relative to the best, probabilities over the best, else min-max); `.minMax`
+    /// chances, and probabilities, over the mean of the list's k best; else min-max); `.minMax`
     /// always min-max over the pool.
     public var relevance: Relevance
 

@@ -16,11 +16,11 @@ public struct RankingModel: Equatable, Sendable {
     public enum Output: String, Sendable, CaseIterable {
         /// The score as computed, of no stated scale (MMR relevance: min-max over the pool).
         case linear
-        /// `1 / (1 + exp(-score))`, a probability (MMR relevance: score / best score).
+        /// `1 / (1 + exp(-score))`, a probability (MMR relevance: score over the mean of the list's k best).
         case logistic
         /// The score as computed, a choice logit: `exp(score)` is proportional to the chance
         /// that the user picks the item among the candidates (`annctl train-ranker`'s default,
-        /// a conditional logit). MMR relevance: `exp(score - best score)`.
+        /// a conditional logit). MMR relevance: `exp(score - best score)` over its mean among the k best.
         case choice
     }
 
