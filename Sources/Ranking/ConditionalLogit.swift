@@ -29,13 +29,7 @@ public struct ConditionalLogit: Sendable, Equatable {
         var trial = [Double](repeating: 0, count: n)
 
         func computeScores(_ b: [Double], into out: inout [Double]) {
-            for i in 0 ..< n { out[i] = 0 }
-            x.withUnsafeBufferPointer { xs in
-                for f in 0 ..< p where b[f] != 0 {
-                    let row = xs.baseAddress! + f * n, w = b[f]
-                    for i in 0 ..< n { out[i] += w * Double(row[i]) }
-                }
-            }
+            LogisticRegression.linearScores(x, weights: b, features: p, count: n, start: 0, into: &out)
         }
         /// Negative log-likelihood plus the penalty.
         func objective(_ b: [Double], _ z: [Double]) -> Double {
@@ -108,9 +102,7 @@ public struct ConditionalLogit: Sendable, Equatable {
     /// `w . x` for each example (feature-major `x` of `count` examples).
     public func scores(x: [Float], count n: Int) -> [Double] {
         var z = [Double](repeating: 0, count: n)
-        for (f, w) in weights.enumerated() {
-            for i in 0 ..< n { z[i] += w * Double(x[f * n + i]) }
-        }
+        LogisticRegression.linearScores(x, weights: weights, features: weights.count, count: n, start: 0, into: &z)
         return z
     }
 }

@@ -28,13 +28,7 @@ public struct LogisticRegression: Sendable, Equatable {
 
         var margins = [Double](repeating: 0, count: n)
         func computeMargins(_ b: [Double], into out: inout [Double]) {
-            for i in 0 ..< n { out[i] = b[p] }
-            x.withUnsafeBufferPointer { xs in
-                for f in 0 ..< p where b[f] != 0 {
-                    let row = xs.baseAddress! + f * n, w = b[f]
-                    for i in 0 ..< n { out[i] += w * Double(row[i]) }
-                }
-            }
+            Self.linearScores(x, weights: b, features: p, count: n, start: b[p], into: &out)
         }
         func objective(_ b: [Double], _ z: [Double]) -> Double {
             var loss = 0.0
@@ -116,11 +110,22 @@ public struct LogisticRegression: Sendable, Equatable {
 
     /// `P(y = 1)` for each of the `x.count / weights.count` examples (feature-major `x`).
     public func probabilities(x: [Float], count n: Int) -> [Double] {
-        var z = [Double](repeating: bias, count: n)
-        for (f, w) in weights.enumerated() {
-            for i in 0 ..< n { z[i] += w * Double(x[f * n + i]) }
-        }
+        var z = [Double](repeating: 0, count: n)
+        Self.linearScores(x, weights: weights, features: weights.count, count: n, start: bias, into: &z)
         return z.map(Self.sigmoid)
+    }
+
+    /// `out[i] = start + sum_f weights[f] * x[f * n + i]` over the first `p` weights, for the `n`
+    /// examples of the feature-major `x` (zero weights skipped); shared by both ranker fits.
+    static func linearScores(_ x: [Float], weights: [Double], features p: Int, count n: Int, start: Double,
+                             into out: inout [Double]) {
+        for i in 0 ..< n { out[i] = start }
+        x.withUnsafeBufferPointer { xs in
+            for f in 0 ..< p where weights[f] != 0 {
+                let row = xs.baseAddress! + f * n, w = weights[f]
+                for i in 0 ..< n { out[i] += w * Double(row[i]) }
+            }
+        }
     }
 
     @inlinable
