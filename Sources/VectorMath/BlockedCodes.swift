@@ -58,7 +58,17 @@ public final class BlockedCodes {
             reserve(count + 1)
             count += 1
         }
-        let base = storage + (row / 16) * blockBytes + (row % 16) * 4
+        Self.store(codes, row: row, dimension: dimension, into: storage)
+    }
+
+    /// Bytes of the blocks of `rows` rows of `dimension` components.
+    public static func byteCount(rows: Int, dimension: Int) -> Int {
+        (rows + 15) / 16 * ((dimension + 3) / 4) * 64
+    }
+
+    /// Writes the codes of row `row` into blocks at `blocks` (zeroed before, or holding the row).
+    public static func store(_ codes: UnsafePointer<UInt8>, row: Int, dimension: Int, into blocks: UnsafeMutablePointer<UInt8>) {
+        let base = blocks + (row / 16) * ((dimension + 3) / 4) * 64 + (row % 16) * 4
         for j in 0..<dimension { base[(j / 4) * 64 + j % 4] = codes[j] }
     }
 
@@ -101,7 +111,30 @@ public final class BlockedCodes {
     /// `minScore`, in row order, and returns how many.
     public func scan(hi: UnsafePointer<Int8>, lo: UnsafePointer<Int8>, minScore: Float,
                      into passing: UnsafeMutablePointer<UInt32>) -> Int {
-        ck_u8_blocks_scan(hi, lo, storage, count, groups, minScore, passing)
+        Self.scan(storage, rows: count, dimension: dimension, hi: hi, lo: lo, rowTerms: nil, alpha: 0,
+                  minScore: minScore, into: passing)
+    }
+
+    /// `scan` over blocks held elsewhere (`byteCount(rows:dimension:)` bytes at `blocks`), with
+    /// `alpha * rowTerms[i]` added to row i's score when `rowTerms` is given (`rows` floats).
+    public static func scan(_ blocks: UnsafePointer<UInt8>, rows: Int, dimension: Int,
+                            hi: UnsafePointer<Int8>, lo: UnsafePointer<Int8>,
+                            rowTerms: UnsafePointer<Float>?, alpha: Float, minScore: Float,
+                            into passing: UnsafeMutablePointer<UInt32>) -> Int {
+        ck_u8_blocks_scan(hi, lo, blocks, rows, (dimension + 3) / 4, rowTerms, alpha, minScore, passing)
+    }
+
+    /// Writes every row's score (`hi . c + lo . c / 254`, plus `alpha * rowTerms[i]` when given)
+    /// to `scores` (room for `count` rounded up to 16) and returns the largest.
+    public func scores(hi: UnsafePointer<Int8>, lo: UnsafePointer<Int8>, rowTerms: UnsafePointer<Float>?, alpha: Float,
+                       into scores: UnsafeMutablePointer<Float>) -> Float {
+        ck_u8_blocks_scores(hi, lo, storage, count, groups, rowTerms, alpha, scores)
+    }
+
+    /// Writes to `passing` the `i < n` with `scores[i] >= minScore`, in order, and returns how many.
+    public static func atLeast(_ scores: UnsafePointer<Float>, count n: Int, minScore: Float,
+                               into passing: UnsafeMutablePointer<UInt32>) -> Int {
+        ck_scores_at_least(scores, n, minScore, passing)
     }
 
     /// Which implementation `scan` runs now: "vnni", "avx2" or "generic" (follows `Kernels.setLevel`).

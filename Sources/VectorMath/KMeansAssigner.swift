@@ -5,6 +5,11 @@ import Dispatch
 /// (`-2 X C^T`, plus `|c|^2` in the scan that follows, for L2; `-X C^T` for inner product),
 /// then a SIMD argmin per point. Reusable scratch: set the centroids once, assign many chunks.
 ///
+/// With AVX-512 VNNI and at least `KMeansCentroidCodes.minimumCentroids` centroids, the nearest
+/// centroid is found from one-byte centroid codes instead (exact: the few centroids the codes'
+/// error bound cannot rule out are scored again in float32), at about a third of the BLAS
+/// product's time; `usesCodes` false keeps the BLAS path.
+///
 /// Ties go to the smaller centroid number, so results do not depend on the thread count.
 public struct KMeansAssigner {
     /// Floats of scratch score matrix (16 MiB): bounds the points scored per BLAS product.
@@ -20,12 +25,19 @@ public struct KMeansAssigner {
     /// Added to each score before the argmin: `|c|^2` for L2, 0 for inner product.
     var offsets: [Float] = []
     var scores: [Float] = []
+    /// Whether `setCentroids` may build centroid codes (when the machine has VNNI).
+    public let usesCodes: Bool
+    /// The centroids' codes, when the code path is on for the centroids set.
+    var codes: KMeansCentroidCodes?
+    /// Whether assignments go through the centroid codes.
+    public var assignsFromCodes: Bool { codes != nil }
 
-    public init(dimension: Int, metric: KMeansMetric, threads: Int = 1) {
+    public init(dimension: Int, metric: KMeansMetric, threads: Int = 1, usesCodes: Bool = true) {
         precondition(dimension >= 1, "KMeansAssigner: dimension must be positive, got \(dimension)")
         self.dimension = dimension
         self.metric = metric
         self.threads = max(1, threads)
+        self.usesCodes = usesCodes
     }
 
     /// Sets `count` row-major centroids (for `.innerProduct`, already at unit length if the
@@ -39,6 +51,8 @@ public struct KMeansAssigner {
         offsets = (0..<count).map { c in
             metric == .l2 ? values.withUnsafeBufferPointer { Distance.squaredNorm($0.baseAddress! + c * d, count: d) } : 0
         }
+        codes = usesCodes && count >= KMeansCentroidCodes.minimumCentroids && KMeansCentroidCodes.available
+            ? KMeansCentroidCodes(centroids: values, count: count, dimension: d, metric: metric, norms: offsets) : nil
     }
 
     /// Writes the nearest centroid of each of `count` row-major points into `labels`, and into
@@ -52,6 +66,10 @@ public struct KMeansAssigner {
         precondition(k >= 1, "KMeansAssigner.assign: no centroids set")
         precondition(points.count >= count * d && labels.count >= count && (best?.count ?? count) >= count,
                      "KMeansAssigner.assign: buffers too small for \(count) points")
+        if let codes {
+            assignFromCodes(codes, points, count: count, labels: labels, scores: best, progress: progress)
+            return
+        }
         let chunk = max(1, min(count, Self.scoreBudget / k))
         if scores.count < chunk * k { scores = [Float](repeating: 0, count: chunk * k) }
         let alpha: Float = metric == .l2 ? -2 : -1
@@ -86,6 +104,33 @@ public struct KMeansAssigner {
                     }
                 }
             }
+            start += n
+            progress?(start)
+        }
+    }
+
+    /// `assign` through the centroid codes: chunks of points split over `threads` threads,
+    /// each with its own scratch.
+    private func assignFromCodes(_ codes: KMeansCentroidCodes, _ points: UnsafeBufferPointer<Float>, count: Int,
+                                 labels: UnsafeMutableBufferPointer<UInt32>, scores best: UnsafeMutableBufferPointer<Float>?,
+                                 progress: ((Int) -> Void)?) {
+        let d = dimension, isL2 = metric == .l2, workers = threads
+        let scratches = (0..<workers).map { _ in codes.makeScratch() }
+        let chunk = 1 << 14
+        var start = 0
+        while start < count {
+            let n = min(chunk, count - start)
+            let parts = workers == 1 || n < 64 ? 1 : workers
+            let per = (n + parts - 1) / parts
+            let run = { (w: Int) in
+                let lo = min(n, w * per), hi = min(n, lo + per)
+                for r in (start + lo)..<(start + hi) {
+                    let (label, value) = codes.nearest(points.baseAddress! + r * d, scratch: scratches[w])
+                    labels[r] = UInt32(label)
+                    best?[r] = isL2 ? value : -value
+                }
+            }
+            if parts == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
             start += n
             progress?(start)
         }

@@ -57,6 +57,58 @@ final class BlockedCodesTests: XCTestCase {
         }
     }
 
+    /// With a per-row term, every level gives the naive `f + alpha * a[i]` (a product, then a
+    /// sum): `scores` writes exactly those values and returns their maximum, `scan` and
+    /// `atLeast` pass exactly the rows reaching the minimum, in order.
+    func testRowTermsScoresAndAtLeastMatchNaiveReferenceAtEveryLevel() {
+        var rng = TestRandom(seed: 44)
+        for (d, n) in [(5, 3), (16, 16), (37, 50), (128, 333), (130, 17), (64, 4000)] {
+            let codes = BlockedCodes(dimension: d)
+            let rows = randomCodes(n, d, &rng)
+            for (i, r) in rows.enumerated() { codes.set(i, codes: r) }
+            let padded = codes.groups * 4
+            var hi = (0..<padded).map { _ in Int8.random(in: -127...127, using: &rng) }
+            var lo = (0..<padded).map { _ in Int8.random(in: -127...127, using: &rng) }
+            for j in d..<padded { hi[j] = 0; lo[j] = 0 }
+            let terms = rng.floats(n).map { $0 * 1000 }
+            let alpha: Float = -0.37
+            let naive: [Float] = rows.enumerated().map { i, r in
+                var h: Int32 = 0, l: Int32 = 0
+                for j in 0..<d { h += Int32(hi[j]) * Int32(r[j]); l += Int32(lo[j]) * Int32(r[j]) }
+                let low = Float(l) * (1 / Float(254))
+                let f = Float(h) + low
+                let t = alpha * terms[i]
+                return f + t
+            }
+            let sorted = naive.sorted()
+            forEachKernelLevel { level in
+                var out = [Float](repeating: .nan, count: (n + 15) / 16 * 16)
+                let best = terms.withUnsafeBufferPointer { t in
+                    codes.scores(hi: hi, lo: lo, rowTerms: t.baseAddress!, alpha: alpha, into: &out)
+                }
+                XCTAssertEqual(Array(out[0..<n]), naive, "d=\(d) n=\(n) \(level)")
+                XCTAssertEqual(best, sorted[n - 1], "d=\(d) n=\(n) \(level)")
+                for minScore in [-Float.infinity, sorted[n / 2], sorted[n - 1], sorted[n - 1] + 1] {
+                    let expected = (0..<n).filter { naive[$0] >= minScore }.map(UInt32.init)
+                    var passing = [UInt32](repeating: .max, count: n)
+                    let got = BlockedCodes.atLeast(out, count: n, minScore: minScore, into: &passing)
+                    XCTAssertEqual(Array(passing[0..<got]), expected, "atLeast d=\(d) n=\(n) \(level)")
+                    var scanned = [UInt32](repeating: .max, count: n)
+                    let blocks = [UInt8](unsafeUninitializedCapacity: BlockedCodes.byteCount(rows: n, dimension: d)) { buf, count in
+                        buf.initialize(repeating: 0)
+                        for (i, r) in rows.enumerated() { BlockedCodes.store(r, row: i, dimension: d, into: buf.baseAddress!) }
+                        count = buf.count
+                    }
+                    let passed = terms.withUnsafeBufferPointer { t in
+                        BlockedCodes.scan(blocks, rows: n, dimension: d, hi: hi, lo: lo, rowTerms: t.baseAddress!,
+                                          alpha: alpha, minScore: minScore, into: &scanned)
+                    }
+                    XCTAssertEqual(Array(scanned[0..<passed]), expected, "scan d=\(d) n=\(n) \(level)")
+                }
+            }
+        }
+    }
+
     /// `scale * (hi . c + lo . c / 254)` stays within the returned error of `sum w_j c_j`,
     /// including for the extreme codes 0 and 255 and weights of mixed magnitudes.
     func testSplitErrorBoundsTheFloatWeights() {

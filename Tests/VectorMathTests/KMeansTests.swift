@@ -40,6 +40,54 @@ final class KMeansTests: XCTestCase {
         }
     }
 
+    /// The centroid-code path (VNNI) gives the float32 argmin: the same centroid as the BLAS
+    /// path wherever the two differ by more than float rounding, duplicate centroids resolved to
+    /// the smaller number, points sitting on a centroid assigned to it; L2 and inner product,
+    /// a dimension that is not a multiple of 4, clustered and uniform points, 1 and 2 threads.
+    func testCentroidCodesGiveTheFloatArgmin() {
+        var rng = TestRandom(seed: 5)
+        for (metric, d, k, n) in [(KMeansMetric.l2, 128, 300, 2000), (.l2, 37, 65, 700), (.innerProduct, 64, 200, 1500)] {
+            var centroids = rng.floats(k * d).map { $0 * 3 }
+            for j in 0..<d { centroids[7 * d + j] = centroids[3 * d + j] }  // centroid 7 duplicates 3
+            var points: [Float] = []
+            for i in 0..<n {
+                let c = i % k
+                if i % 10 == 0 {
+                    points += centroids[c * d ..< (c + 1) * d]  // on a centroid
+                } else {
+                    points += (0..<d).map { centroids[c * d + $0] + Float.random(in: -1...1, using: &rng) * (i % 2 == 0 ? 0.3 : 3) }
+                }
+            }
+            var reference = KMeansAssigner(dimension: d, metric: metric, usesCodes: false)
+            reference.setCentroids(centroids, count: k)
+            XCTAssertFalse(reference.assignsFromCodes)
+            var expected = [UInt32](repeating: 0, count: n), expectedBest = [Float](repeating: 0, count: n)
+            points.withUnsafeBufferPointer { p in
+                expected.withUnsafeMutableBufferPointer { l in expectedBest.withUnsafeMutableBufferPointer { b in reference.assign(p, count: n, labels: l, scores: b) } }
+            }
+            for threads in [1, 2] {
+                var assigner = KMeansAssigner(dimension: d, metric: metric, threads: threads)
+                assigner.setCentroids(centroids, count: k)
+                XCTAssertEqual(assigner.assignsFromCodes, KMeansCentroidCodes.available)
+                var labels = [UInt32](repeating: 9999, count: n), best = [Float](repeating: 0, count: n)
+                points.withUnsafeBufferPointer { p in
+                    labels.withUnsafeMutableBufferPointer { l in best.withUnsafeMutableBufferPointer { b in assigner.assign(p, count: n, labels: l, scores: b) } }
+                }
+                var differ = 0
+                for i in 0..<n {
+                    XCTAssertNotEqual(labels[i], 7, "\(metric) point \(i): the duplicate centroid 7 never wins over 3")
+                    if labels[i] != expected[i] {
+                        differ += 1
+                        XCTAssertEqual(best[i], expectedBest[i], accuracy: 1e-4 * max(1, abs(expectedBest[i])),
+                                       "\(metric) d=\(d) point \(i): labels \(labels[i]) vs \(expected[i]) are not a float tie")
+                    }
+                    if metric == .l2 && i % 10 == 0 && i % k != 7 { XCTAssertEqual(Int(labels[i]), i % k, "point \(i) sits on its centroid") }
+                }
+                XCTAssertLessThanOrEqual(differ, n / 100, "\(metric) d=\(d): only float ties may differ")
+            }
+        }
+    }
+
     func testArgminTiesGoToTheSmallerIndex() {
         let row: [Float] = [3, 1, 2, 1, 1] + [Float](repeating: 1, count: 30) + [0.5, 0.5]
         let (label, value) = row.withUnsafeBufferPointer { KMeansAssigner.argmin($0.baseAddress!, offsets: nil, count: row.count) }

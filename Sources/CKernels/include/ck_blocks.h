@@ -7,10 +7,20 @@
  * 64 bytes at `blocks + (b * groups + g) * 64`, row r of the block at bytes 4r ... 4r+3.
  * The query comes as two int8 parts, `hi` and `lo` (groups * 4 bytes each, zero past the
  * dimension); row i scores
- *     f_i = float(hi . c_i) + float(lo . c_i) / 254
+ *     f_i = float(hi . c_i) + float(lo . c_i) / 254          (a product, then a sum)
+ *     f_i = f_i + alpha * a[i]                                (only when a is not NULL)
  * with both dots exact in int32 (AVX-512 VNNI, AVX2 or plain C as ck_u8s8_level(); every level
- * gives the same f_i). The rows i < n_rows with f_i >= min_score are written, in row order,
- * to `passing` (room for n_rows), and their count is returned. */
+ * gives the same f_i). `a` (when given) holds n_rows floats, a per-row term such as a norm. */
+
+/* Writes the rows i < n_rows with f_i >= min_score, in row order, to `passing` (room for
+ * n_rows) and returns their count. */
 size_t ck_u8_blocks_scan(const int8_t *hi, const int8_t *lo, const uint8_t *blocks, size_t n_rows,
-                         size_t groups, float min_score, uint32_t *passing);
+                         size_t groups, const float *a, float alpha, float min_score, uint32_t *passing);
+
+/* Writes f_i of every row i < n_rows to scores[i] and returns the largest (-inf for no rows). */
+float ck_u8_blocks_scores(const int8_t *hi, const int8_t *lo, const uint8_t *blocks, size_t n_rows,
+                          size_t groups, const float *a, float alpha, float *scores);
+
+/* Writes the i < n with scores[i] >= min_score, in order, to `passing` and returns their count. */
+size_t ck_scores_at_least(const float *scores, size_t n, float min_score, uint32_t *passing);
 #endif
