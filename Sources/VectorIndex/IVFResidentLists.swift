@@ -1,8 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import LMDB
 import Store
+import VectorMath
 
 /// A copy of every posting list of one committed state of an IVF index, in anonymous memory
 /// that the scans read instead of the LMDB map: lists left in the page cache by a build sit in
@@ -25,13 +27,59 @@ final class IVFResidentLists: @unchecked Sendable {
     private let owners: [AnyObject?]
     /// Bytes of the lists this copy holds.
     let bytes: Int
+    /// float32 lists: per list, one-byte codes of its residuals for screening a probe
+    /// (`IVFListScreen`), with what owns their memory and the quantizer they share; nil for int8
+    /// lists, or when a residual was not finite.
+    let screens: [IVFListScreen?]
+    private let screenOwners: [AnyObject?]
+    let screenQuantizer: ScalarQuantizer?
 
-    private init(sequence: UInt64, buildID: UInt64, postings: [IVFPostingList?], owners: [AnyObject?], bytes: Int) {
+    private init(sequence: UInt64, buildID: UInt64, postings: [IVFPostingList?], owners: [AnyObject?], bytes: Int,
+                 screens: [IVFListScreen?], screenOwners: [AnyObject?], screenQuantizer: ScalarQuantizer?) {
         self.sequence = sequence
         self.buildID = buildID
         self.postings = postings
         self.owners = owners
         self.bytes = bytes
+        self.screens = screens
+        self.screenOwners = screenOwners
+        self.screenQuantizer = screenQuantizer
+    }
+
+    /// Bytes of the screening codes this copy holds.
+    var screenBytes: Int {
+        zip(postings, screens).reduce(0) { sum, pair in
+            sum + (pair.1 != nil ? IVFListScreen.byteCount(count: pair.0?.count ?? 0, dimension: pair.0?.dimension ?? 0) : 0)
+        }
+    }
+
+    /// Trains the residual quantizer on every list and encodes each list's screen into one
+    /// huge-page buffer (lists split over two threads).
+    private static func screen(_ postings: [IVFPostingList?], centroids: UnsafePointer<Float>, dimension d: Int)
+        -> (screens: [IVFListScreen?], owners: [AnyObject?], quantizer: ScalarQuantizer?) {
+        let nlist = postings.count, threads = 2
+        guard let quantizer = IVFListScreen.trainQuantizer(postings, centroids: centroids, dimension: d, threads: threads) else {
+            return ([IVFListScreen?](repeating: nil, count: nlist), [AnyObject?](repeating: nil, count: nlist), nil)
+        }
+        var starts = [Int](repeating: 0, count: nlist), total = 0
+        for l in 0..<nlist {
+            starts[l] = total
+            total += (IVFListScreen.byteCount(count: postings[l]?.count ?? 0, dimension: d) + 63) & ~63
+        }
+        let buffer = HugePageBuffer(bytes: max(total, 64))
+        let blocks = buffer.base.bindMemory(to: UInt8.self, capacity: buffer.bytes)
+        var screens = [IVFListScreen?](repeating: nil, count: nlist)
+        screens.withUnsafeMutableBufferPointer { out in
+            let base = out.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: threads) { part in
+                for l in stride(from: part, to: nlist, by: threads) {
+                    guard let posting = postings[l] else { continue }
+                    (base + l).pointee = IVFListScreen.encode(posting, centroid: centroids + l * d, quantizer: quantizer,
+                                                              into: blocks + starts[l])
+                }
+            }
+        }
+        return (screens, screens.map { $0 == nil ? nil : buffer }, quantizer)
     }
 
     /// Copies every list of `txn`'s snapshot into one huge-page buffer, in list order (the
@@ -91,7 +139,13 @@ final class IVFResidentLists: @unchecked Sendable {
             }
         }
         if high > low { dropMapping(from: low, to: high) }
-        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes)
+        var screened: (screens: [IVFListScreen?], owners: [AnyObject?], quantizer: ScalarQuantizer?) =
+            ([IVFListScreen?](repeating: nil, count: nlist), [AnyObject?](repeating: nil, count: nlist), nil)
+        if info.encoding == .float32 {
+            screened = screen(postings, centroids: index.centroids.floats, dimension: info.dimension)
+        }
+        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes,
+                                screens: screened.screens, screenOwners: screened.owners, screenQuantizer: screened.quantizer)
     }
 
     static let hugePage = 2 << 20
@@ -105,16 +159,26 @@ final class IVFResidentLists: @unchecked Sendable {
     }
 
     /// A copy of the state `sequence`: this one with the lists in `changes` replaced (a block
-    /// of their own, or nil for a list now empty); every other list is shared.
-    func replacing(_ changes: [Int: IVFListBlock?], sequence: UInt64) -> IVFResidentLists {
+    /// of their own, or nil for a list now empty; screened with this copy's quantizer and the
+    /// lists' rows of `centroids`); every other list is shared.
+    func replacing(_ changes: [Int: IVFListBlock?], sequence: UInt64, centroids: UnsafePointer<Float>) -> IVFResidentLists {
         var postings = self.postings, owners = self.owners, bytes = self.bytes
+        var screens = self.screens, screenOwners = self.screenOwners
         for (l, block) in changes {
             bytes -= postings[l].map { IVFPostingList.byteCount(count: $0.count, dimension: $0.dimension, encoding: $0.encoding) } ?? 0
             postings[l] = block?.posting
             owners[l] = block
             bytes += block?.bytes ?? 0
+            screens[l] = nil
+            screenOwners[l] = nil
+            if let quantizer = screenQuantizer, let posting = block?.posting, posting.encoding == .float32 {
+                let screened = IVFScreenBlock(posting, centroid: centroids + l * posting.dimension, quantizer: quantizer)
+                screens[l] = screened.screen
+                screenOwners[l] = screened
+            }
         }
-        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes)
+        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes,
+                                screens: screens, screenOwners: screenOwners, screenQuantizer: screenQuantizer)
     }
 
     /// Drops this process's page-table entries of the map's pages in `[low, high)`

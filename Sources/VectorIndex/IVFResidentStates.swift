@@ -50,7 +50,8 @@ final class IVFResidentStates: @unchecked Sendable {
     /// `store_sequence` before this write; equal to `sequence` on a second write in the same
     /// transaction). Without a copy of `before` (the store was written by another process),
     /// nothing is staged and later states are read from the store.
-    func stage(_ changes: [Int: IVFListBlock?], before: UInt64, sequence: UInt64, buildID: UInt64) {
+    func stage(_ changes: [Int: IVFListBlock?], before: UInt64, sequence: UInt64, buildID: UInt64,
+               centroids: UnsafePointer<Float>) {
         locked {
             var base: IVFResidentLists?
             if let staged, staged.sequence == before, staged.buildID == buildID {
@@ -60,7 +61,7 @@ final class IVFResidentStates: @unchecked Sendable {
             } else {
                 base = committed.last { $0.sequence == before && $0.buildID == buildID }
             }
-            staged = base?.replacing(changes, sequence: sequence)
+            staged = base?.replacing(changes, sequence: sequence, centroids: centroids)
         }
     }
 

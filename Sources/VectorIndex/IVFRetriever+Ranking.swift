@@ -78,6 +78,10 @@ extension IVFRetriever {
         for list in lists where !(skipping?.contains(list.id) ?? false) {
             try withList(txn, list.id) { posting in
                 guard let posting, posting.count > 0 else { return }
+                if screensLists, let copy = self.lists, let screen = copy.screens[Int(list.id)], let quantizer = copy.screenQuantizer,
+                   screenedScan(posting, screen: screen, quantizer: quantizer, centroidDot: list.score, accept: accept, into: &heap) {
+                    return
+                }
                 scan(posting, centroidDot: list.score, accept: accept, into: &heap)
             }
         }

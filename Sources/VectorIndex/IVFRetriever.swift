@@ -52,6 +52,14 @@ public final class IVFRetriever: Retriever {
     var tableKey: (ObjectIdentifier, UInt64)?
     /// Scratch of the batched path (IVFRetriever+Batch.swift).
     let batch = IVFBatchScratch()
+    /// Scratch for screening float32 lists by their codes (IVFRetriever+Screen.swift).
+    let screenScratch: IVFScreenScratch
+    /// Whether single queries screen float32 lists by their codes when the resident copy has
+    /// them (the answers are the same either way; false scores every row in float32).
+    public var screensLists = true
+    /// Rows of float32 lists screened by their codes, and how many of them were scored again
+    /// in float32, since this retriever was made.
+    public var screening: (screened: Int, rescored: Int) { (screenScratch.screenedRows, screenScratch.rescoredRows) }
 
     public init(index: IVFSearchIndex) {
         self.index = index
@@ -59,6 +67,7 @@ public final class IVFRetriever: Retriever {
         metric = index.metric
         query = [Float](repeating: 0, count: index.dimension)
         weights = [Int16](repeating: 0, count: index.dimension)
+        screenScratch = IVFScreenScratch(dimension: index.dimension)
     }
 
     public func search(_ reader: StoreReader, query q: UnsafeBufferPointer<Float>, parameters: SearchParameters,
@@ -147,6 +156,7 @@ public final class IVFRetriever: Retriever {
     /// Copies a query into `query` (normalised for cosine unless `normalized` says it is
     /// already) and prepares what scanning needs: its squared norm, and the int8 weights.
     func setQuery(_ q: UnsafePointer<Float>, normalized: Bool = false) {
+        screenScratch.prepared = false
         query.withUnsafeMutableBufferPointer { dst in
             dst.baseAddress!.update(from: q, count: dimension)
             if metric == .cosine && !normalized { Distance.normalize(dst.baseAddress!, count: dimension) }

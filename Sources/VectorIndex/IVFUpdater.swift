@@ -95,7 +95,8 @@ public struct IVFUpdater {
         try assignments.flush()
         let sequence = try finish(writer, stats: stats, entries: entries)
         if let copies {
-            index.resident.stage(copies, before: before, sequence: sequence, buildID: info.buildID)
+            index.resident.stage(copies, before: before, sequence: sequence, buildID: info.buildID,
+                                 centroids: index.centroids.floats)
         }
     }
 

@@ -85,6 +85,14 @@ public final class BlockedCodes {
     /// in 0...255 (float rounding of the scan included).
     public func split(_ weights: UnsafePointer<Float>, hi: UnsafeMutablePointer<Int8>, lo: UnsafeMutablePointer<Int8>)
         -> (scale: Float, error: Float) {
+        Self.split(weights, dimension: dimension, hi: hi, lo: lo)
+    }
+
+    /// `split` for codes of `dimension` components held elsewhere (`hi`, `lo`: the dimension
+    /// rounded up to a multiple of 4 bytes each).
+    public static func split(_ weights: UnsafePointer<Float>, dimension: Int, hi: UnsafeMutablePointer<Int8>,
+                             lo: UnsafeMutablePointer<Int8>) -> (scale: Float, error: Float) {
+        let groups = (dimension + 3) / 4
         var largest: Float = 0
         for j in 0..<dimension { largest = max(largest, abs(weights[j])) }
         hi.update(repeating: 0, count: groups * 4)

@@ -1,0 +1,111 @@
+import Dispatch
+import VectorMath
+
+/// One-byte codes of a float32 posting list's residuals (`x - c`, c the list's centroid) in
+/// `BlockedCodes`' 16-row layout, held beside the list's resident copy. A probe scores every
+/// row from its codes (a quarter of the bytes of the float32 rows, integer work) with a bound
+/// on how far a code score can be from the float32 score, and scores in float32 only the rows
+/// that the bound cannot keep out of the top-k: the answer is exactly the float32 scan's, at a
+/// fraction of its memory traffic once the top-k has filled.
+///
+/// Bound for a query `q` and a row `x = c + r`, `r^` the decoded residual: `|q . r - q . r^|`
+/// is at most `|q| * maxErrorNorm` (every row), and at most `sum_j |q_j| step_j * halfStep` when no
+/// component of the list was clipped to the quantizer's range (`clipped` false).
+struct IVFListScreen {
+    /// `BlockedCodes.byteCount(rows: count, dimension:)` bytes of codes.
+    let blocks: UnsafePointer<UInt8>
+    /// Largest `|r - r^|` over the list's rows.
+    let maxErrorNorm: Float
+    /// Whether some component of some row lay outside the quantizer's range.
+    let clipped: Bool
+    /// Largest `|x|^2` over the list's rows (bounds the float rounding of the code scores).
+    let maxSquaredNorm: Float
+
+    /// Half a code step, widened for float rounding: the bound per component of unclipped rows.
+    static let halfStep: Float = 0.5005
+
+    static func byteCount(count: Int, dimension: Int) -> Int { BlockedCodes.byteCount(rows: count, dimension: dimension) }
+
+    /// Encodes the rows of `posting` (float32) into `blocks` (zeroed, `byteCount` bytes).
+    static func encode(_ posting: IVFPostingList, centroid: UnsafePointer<Float>, quantizer: ScalarQuantizer,
+                       into blocks: UnsafeMutablePointer<UInt8>) -> IVFListScreen {
+        let d = posting.dimension
+        var maxError: Float = 0, maxNorm: Float = 0, clipped = false
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { residual in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: d) { codes in
+                let r = residual.baseAddress!, c = codes.baseAddress!
+                for i in 0..<posting.count {
+                    let x = posting.floatVector(i)
+                    for j in 0..<d { r[j] = x[j] - centroid[j] }
+                    quantizer.encode(r, into: c)
+                    var error: Float = 0
+                    for j in 0..<d {
+                        let e = r[j] - (quantizer.lower[j] + Float(c[j]) * quantizer.step[j])
+                        if !(abs(e) <= quantizer.step[j] * Self.halfStep) { clipped = true }
+                        error += e * e
+                    }
+                    maxError = max(maxError, error.squareRoot())
+                    maxNorm = max(maxNorm, posting.norms[i])
+                    BlockedCodes.store(c, row: i, dimension: d, into: blocks)
+                }
+            }
+        }
+        return IVFListScreen(blocks: blocks, maxErrorNorm: maxError * 1.0001, clipped: clipped, maxSquaredNorm: maxNorm)
+    }
+
+    /// A quantizer over the per-dimension ranges of the residuals of every row of `postings`
+    /// (float32), nil when there are none or a residual is not finite. Lists are split over
+    /// `threads` threads.
+    static func trainQuantizer(_ postings: [IVFPostingList?], centroids: UnsafePointer<Float>, dimension d: Int,
+                               threads: Int) -> ScalarQuantizer? {
+        let parts = max(1, threads)
+        var lower = [[Float]](repeating: [Float](repeating: .infinity, count: d), count: parts)
+        var upper = [[Float]](repeating: [Float](repeating: -.infinity, count: d), count: parts)
+        lower.withUnsafeMutableBufferPointer { lows in
+            upper.withUnsafeMutableBufferPointer { highs in
+                let lowBase = lows.baseAddress!, highBase = highs.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    var low = [Float](repeating: .infinity, count: d), high = [Float](repeating: -.infinity, count: d)
+                    for l in stride(from: part, to: postings.count, by: parts) {
+                        guard let posting = postings[l] else { continue }
+                        let c = centroids + l * d
+                        for i in 0..<posting.count {
+                            let x = posting.floatVector(i)
+                            for j in 0..<d {
+                                let r = x[j] - c[j]
+                                low[j] = min(low[j], r)
+                                high[j] = max(high[j], r)
+                            }
+                        }
+                    }
+                    (lowBase + part).pointee = low
+                    (highBase + part).pointee = high
+                }
+            }
+        }
+        var low = lower[0], high = upper[0]
+        for part in 1..<parts {
+            for j in 0..<d {
+                low[j] = min(low[j], lower[part][j])
+                high[j] = max(high[j], upper[part][j])
+            }
+        }
+        for j in 0..<d where !(low[j].isFinite && high[j].isFinite && low[j] <= high[j]) { return nil }
+        return ScalarQuantizer(lower: low, upper: high)
+    }
+}
+
+/// Screen codes of one list rewritten by an online write, in memory of their own.
+final class IVFScreenBlock: @unchecked Sendable {
+    private let allocation: UnsafeMutablePointer<UInt8>
+    let screen: IVFListScreen
+
+    init(_ posting: IVFPostingList, centroid: UnsafePointer<Float>, quantizer: ScalarQuantizer) {
+        let bytes = max(64, IVFListScreen.byteCount(count: posting.count, dimension: posting.dimension))
+        allocation = .allocate(capacity: bytes)
+        allocation.initialize(repeating: 0, count: bytes)
+        screen = IVFListScreen.encode(posting, centroid: centroid, quantizer: quantizer, into: allocation)
+    }
+
+    deinit { allocation.deallocate() }
+}
