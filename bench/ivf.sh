@@ -80,3 +80,8 @@ for metric in $metrics; do
 done
 python3 bench/peers/ivf_tools.py summary "$curves" "$builds"
 python3 bench/peers/ivf_tools.py ratios "$curves"
+# The IVF curves go into the HNSW benchmark's PNG of the same rows and metric (same data file).
+for metric in $metrics; do
+  hnsw="bench/results/hnsw-$rows-$metric.csv"
+  [ -f "$hnsw" ] && python3 bench/peers/plot.py "$hnsw" "bench/results/hnsw-$rows-$metric.png" "$curves" || true
+done
