@@ -6,8 +6,7 @@ import VectorMath
 public final class HNSWRetriever: Retriever {
     let index: HNSWSearchIndex
     private let scratch: SearchScratch
-    private var table: VectorTable?
-    private var tableKey: (ObjectIdentifier, UInt64)?
+    private var tables = VectorTableCache()
     private var query: [Float]
     private var top: TopK
     /// The k best exact scores of the walk's answer, head rows included: a floor for the
@@ -37,21 +36,11 @@ public final class HNSWRetriever: Retriever {
         byteWeights.deallocate()
     }
 
-    /// The vector table of `reader`'s snapshot, cached while the snapshot is the same.
-    private func vectors(_ reader: StoreReader) throws -> VectorTable {
-        let key = (ObjectIdentifier(reader.transaction), try reader.writeSequence())
-        if let table, let tableKey, tableKey == key { return table }
-        let fresh = try VectorTable(reader)
-        table = fresh
-        tableKey = key
-        return fresh
-    }
-
     public func search(_ reader: StoreReader, query q: UnsafeBufferPointer<Float>, parameters: SearchParameters,
                        filter: SearchFilter?) throws -> [ScoredID] {
         guard q.count == index.dimension else { throw IndexError.dimensionMismatch(expected: index.dimension, got: q.count) }
         guard (1...FlatIndex.maxK).contains(parameters.k) else { throw IndexError.invalidK(parameters.k) }
-        let table = try vectors(reader)
+        let table = try tables.table(reader)
         let filter = (filter?.isEmpty ?? true) ? nil : filter
         let k = parameters.k
         query.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: q.baseAddress!, count: index.dimension) }

@@ -25,8 +25,6 @@ final class IVFResidentLists: @unchecked Sendable {
     let postings: [IVFPostingList?]
     /// Per list: what owns the memory its view points into.
     private let owners: [AnyObject?]
-    /// Bytes of the lists this copy holds.
-    let bytes: Int
     /// float32 lists: per list, one-byte codes of its residuals for screening a probe
     /// (`IVFListScreen`), with what owns their memory and the quantizer they share; nil for int8
     /// lists, or when a residual was not finite.
@@ -34,22 +32,23 @@ final class IVFResidentLists: @unchecked Sendable {
     private let screenOwners: [AnyObject?]
     let screenQuantizer: ScalarQuantizer?
 
-    private init(sequence: UInt64, buildID: UInt64, postings: [IVFPostingList?], owners: [AnyObject?], bytes: Int,
+    private init(sequence: UInt64, buildID: UInt64, postings: [IVFPostingList?], owners: [AnyObject?],
                  screens: [IVFListScreen?], screenOwners: [AnyObject?], screenQuantizer: ScalarQuantizer?) {
         self.sequence = sequence
         self.buildID = buildID
         self.postings = postings
         self.owners = owners
-        self.bytes = bytes
         self.screens = screens
         self.screenOwners = screenOwners
         self.screenQuantizer = screenQuantizer
     }
 
-    /// Bytes of the screening codes this copy holds.
-    var screenBytes: Int {
+    /// Bytes of the lists and their screening codes this copy holds.
+    var memoryBytes: Int {
         zip(postings, screens).reduce(0) { sum, pair in
-            sum + (pair.1 != nil ? IVFListScreen.byteCount(count: pair.0?.count ?? 0, dimension: pair.0?.dimension ?? 0) : 0)
+            guard let posting = pair.0 else { return sum }
+            return sum + IVFPostingList.byteCount(count: posting.count, dimension: posting.dimension, encoding: posting.encoding)
+                + (pair.1 != nil ? IVFListScreen.byteCount(count: posting.count, dimension: posting.dimension) : 0)
         }
     }
 
@@ -104,7 +103,7 @@ final class IVFResidentLists: @unchecked Sendable {
         let buffer = HugePageBuffer(bytes: total)
         var postings = [IVFPostingList?](repeating: nil, count: nlist)
         var owners = [AnyObject?](repeating: nil, count: nlist)
-        var bytes = 0, low = Int.max, high = 0, dropped = 0
+        var low = Int.max, high = 0, dropped = 0
         try IVFTables.lmdb("copy ivf_lists") {
             for l in 0 ..< nlist where sizes[l] > 0 {
                 try KeyCodec.withRowKey(UInt32(l)) { key in
@@ -133,7 +132,6 @@ final class IVFResidentLists: @unchecked Sendable {
                             postings[l] = view
                             owners[l] = buffer
                         }
-                        bytes += raw.count
                     }
                 }
             }
@@ -144,7 +142,7 @@ final class IVFResidentLists: @unchecked Sendable {
         if info.encoding == .float32 {
             screened = screen(postings, centroids: index.centroids.floats, dimension: info.dimension)
         }
-        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes,
+        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners,
                                 screens: screened.screens, screenOwners: screened.owners, screenQuantizer: screened.quantizer)
     }
 
@@ -162,13 +160,11 @@ final class IVFResidentLists: @unchecked Sendable {
     /// of their own, or nil for a list now empty; screened with this copy's quantizer and the
     /// lists' rows of `centroids`); every other list is shared.
     func replacing(_ changes: [Int: IVFListBlock?], sequence: UInt64, centroids: UnsafePointer<Float>) -> IVFResidentLists {
-        var postings = self.postings, owners = self.owners, bytes = self.bytes
+        var postings = self.postings, owners = self.owners
         var screens = self.screens, screenOwners = self.screenOwners
         for (l, block) in changes {
-            bytes -= postings[l].map { IVFPostingList.byteCount(count: $0.count, dimension: $0.dimension, encoding: $0.encoding) } ?? 0
             postings[l] = block?.posting
             owners[l] = block
-            bytes += block?.bytes ?? 0
             screens[l] = nil
             screenOwners[l] = nil
             if let quantizer = screenQuantizer, let posting = block?.posting, posting.encoding == .float32 {
@@ -177,7 +173,7 @@ final class IVFResidentLists: @unchecked Sendable {
                 screenOwners[l] = screened
             }
         }
-        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners, bytes: bytes,
+        return IVFResidentLists(sequence: sequence, buildID: buildID, postings: postings, owners: owners,
                                 screens: screens, screenOwners: screenOwners, screenQuantizer: screenQuantizer)
     }
 
@@ -196,14 +192,12 @@ final class IVFResidentLists: @unchecked Sendable {
 /// a cache line, as in `IVFResidentLists.load`).
 final class IVFListBlock: @unchecked Sendable {
     private let allocation: UnsafeMutableRawPointer
-    let bytes: Int
     /// A view of the list; nil only while the block is being filled.
     private(set) var posting: IVFPostingList?
 
     /// A block of `bytes` for a list of `count` rows, filled by `fill` in the stored layout;
     /// nil when what `fill` wrote is not such a list.
     init?(bytes: Int, count: Int, dimension: Int, encoding: IVFEncoding, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
-        self.bytes = bytes
         allocation = UnsafeMutableRawPointer.allocate(byteCount: bytes + 64, alignment: 64)
         let base = allocation + IVFResidentLists.placement(after: 0, count: count)
         fill(UnsafeMutableRawBufferPointer(start: base, count: bytes))

@@ -78,7 +78,7 @@ extension IVFRetriever {
             for i in 0..<nq {
                 batch.queries.withUnsafeBufferPointer { q in
                     batch.dots.withUnsafeBufferPointer { dots in
-                        chooseLists(query: q.baseAddress! + i * d, dots: dots.baseAddress! + i * nlist, centroids: centroids,
+                        chooseLists(query: q.baseAddress! + i * d, dots: dots.baseAddress! + i * nlist, exact: false, centroids: centroids,
                                     stats: stats, nprobe: nprobe)
                     }
                 }

@@ -30,19 +30,22 @@ extension IVFRetriever {
                 centroidDots.withUnsafeMutableBufferPointer { out in
                     Kernels.dotContiguous(qb.baseAddress!, rows: centroids, count: nlist, dimension: dimension,
                                           into: out.baseAddress!)
-                    chooseLists(query: qb.baseAddress!, dots: out.baseAddress!, centroids: centroids, stats: stats, nprobe: nprobe)
+                    chooseLists(query: qb.baseAddress!, dots: out.baseAddress!, exact: true, centroids: centroids,
+                                stats: stats, nprobe: nprobe)
                 }
             }
         }
     }
 
     /// Fills `chosen` with the `nprobe` best non-empty lists for one query, best first, each
-    /// with its exact `q . c` as score. `dots` holds the BLAS `q . c` of every list.
-    func chooseLists(query q: UnsafePointer<Float>, dots: UnsafePointer<Float>, centroids: UnsafePointer<Float>,
+    /// with its exact `q . c` as score. `dots` holds `q . c` of every list: `exact` when they
+    /// come from the kernel the exact scores use (the single path), otherwise from BLAS (the
+    /// batched path), whose short list is then ranked again by the kernel's dots.
+    func chooseLists(query q: UnsafePointer<Float>, dots: UnsafePointer<Float>, exact: Bool, centroids: UnsafePointer<Float>,
                      stats: UnsafeRawBufferPointer, nprobe: Int) {
         let nlist = index.info.lists, d = dimension
         let queryNorm = metric == .innerProduct ? Distance.squaredNorm(q, count: d).squareRoot() : 0
-        probes.reset(k: nprobe + Self.rankMargin)
+        probes.reset(k: exact ? nprobe : nprobe + Self.rankMargin)
         for l in 0..<nlist {
             let s = IVFListStats.read(stats, list: l)
             guard s.count > 0 else { continue }
@@ -50,6 +53,10 @@ extension IVFRetriever {
             if rank >= probes.threshold { probes.push(score: rank, id: UInt32(l)) }
         }
         probes.sorted(into: &chosen)
+        if exact {
+            for i in chosen.indices { chosen[i].score = dots[Int(chosen[i].id)] }
+            return
+        }
         finalists.reset(k: nprobe)
         if exactDots.count < nlist { exactDots = [Float](repeating: 0, count: nlist) }
         for p in chosen {

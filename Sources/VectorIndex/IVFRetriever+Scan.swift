@@ -101,15 +101,9 @@ extension IVFRetriever {
         return finalists.sorted()
     }
 
-    /// The vector table of `reader`'s snapshot, cached while the snapshot is the same (the
-    /// same transaction object at the same write sequence).
+    /// The vector table of `reader`'s snapshot (cached while the snapshot is the same).
     func vectors(_ reader: StoreReader) throws -> VectorTable {
-        let key = (ObjectIdentifier(reader.transaction), try Self.store { try reader.writeSequence() })
-        if let table, let tableKey, tableKey == key { return table }
-        let fresh = try Self.store { try VectorTable(reader) }
-        table = fresh
-        tableKey = key
-        return fresh
+        try Self.store { try tables.table(reader) }
     }
 
     /// The project score of a row (l2: minus the squared distance), by the same contiguous

@@ -47,9 +47,8 @@ public final class IVFRetriever: Retriever {
     /// its snapshot), and the copy found last, kept while snapshots hold the same state.
     var lists: IVFResidentLists?
     var lastLists: IVFResidentLists?
-    /// int8 re-scoring: the vector table of the snapshot searched last.
-    var table: VectorTable?
-    var tableKey: (ObjectIdentifier, UInt64)?
+    /// int8 re-scoring and exact search: the vector table of the snapshot searched last.
+    var tables = VectorTableCache()
     /// Scratch of the batched path (IVFRetriever+Batch.swift).
     let batch = IVFBatchScratch()
     /// Scratch for screening float32 lists by their codes (IVFRetriever+Screen.swift).

@@ -12,7 +12,7 @@ extension IVFSearchIndex {
     /// memory. Lists left in the page cache by a build sit in 4 KiB pages, and streaming them
     /// from the map cost about twice the time per row (TLB misses) of lists in 2 MiB pages.
     /// Skipped, returning 0, when the lists take more than half of physical memory (queries
-    /// then read them from the map). Returns the bytes of the lists copied.
+    /// then read them from the map). Returns the bytes held: the lists and their screening codes.
     @discardableResult
     public func preload() throws -> Int {
         try IVFTables.lmdb("copy ivf_lists in \(store.path)") {
@@ -24,7 +24,7 @@ extension IVFSearchIndex {
                 let sequence = try tables.requireMeta(.storeSequence, as: UInt64.self, in: txn)
                 let copy = try IVFResidentLists.load(self, in: txn, sequence: sequence, buildID: build)
                 resident.install(copy)
-                return copy.bytes
+                return copy.memoryBytes
             }
         }
     }

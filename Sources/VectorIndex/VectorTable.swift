@@ -63,3 +63,20 @@ public struct VectorTable {
         normBlocks[Int(row >> shift)].map { $0[Int(row & mask)] } ?? 0
     }
 }
+
+/// A retriever's vector table of the snapshot it searched last, reused while the snapshot is
+/// the same (the same transaction object at the same write sequence) and rebuilt otherwise.
+struct VectorTableCache {
+    private var table: VectorTable?
+    private var key: (ObjectIdentifier, UInt64)?
+
+    /// The table of `reader`'s snapshot. Throws the store's errors.
+    mutating func table(_ reader: StoreReader) throws -> VectorTable {
+        let current = (ObjectIdentifier(reader.transaction), try reader.writeSequence())
+        if let table, let key, key == current { return table }
+        let fresh = try VectorTable(reader)
+        table = fresh
+        key = current
+        return fresh
+    }
+}
