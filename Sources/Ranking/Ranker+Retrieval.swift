@@ -29,19 +29,16 @@ extension Ranker {
         if f.releasedOnly, let released = catalog.released {
             for (row, r) in released.enumerated() where r != HistoryEntry.unknownTime && r > time { excluded.insert(UInt32(row)) }
         }
-        var allowed: RowBitmap?
+        var filter = SearchFilter(excluded: excluded.count > 0 ? excluded : nil)
         if !f.includeCategories.isEmpty, let categories = catalog.categories {
-            allowed = categories.bitmap(anyOf: try catalog.categoryCodes(f.includeCategories))
+            filter.allow(only: categories.bitmap(anyOf: try catalog.categoryCodes(f.includeCategories)))
         } else if !f.includeCategories.isEmpty {
             throw RankingError.noCategoryColumn
         }
         if let rows = f.rows {
-            if let extra = rows.excluded { excluded.formUnion(extra) }
-            if let extra = rows.allowed {
-                if allowed != nil { allowed!.formIntersection(extra) } else { allowed = extra }
-            }
+            if let extra = rows.excluded { filter.exclude(extra) }
+            if let extra = rows.allowed { filter.allow(only: extra) }
         }
-        let filter = SearchFilter(allowed: allowed, excluded: excluded.count > 0 ? excluded : nil)
         return (filter.isEmpty ? nil : filter, listed)
     }
 

@@ -37,7 +37,7 @@ enum FilterResolver {
                 let column = filter.categoryColumn.isEmpty ? try defaultColumn(reader) : filter.categoryColumn
                 if !filter.categories.isEmpty {
                     let rows = try categories.rows(column: column, labels: filter.categories, reader: reader)
-                    if result.allowed != nil { result.allowed!.formIntersection(rows) } else { result.allowed = rows }
+                    result.allow(only: rows)
                 }
                 if !filter.excludeCategories.isEmpty {
                     excluded.formUnion(try categories.rows(column: column, labels: filter.excludeCategories, reader: reader))

@@ -19,6 +19,17 @@ public struct SearchFilter: Sendable, Equatable {
         SearchFilter(excluded: RowBitmap(rows))
     }
 
+    /// Narrows the filter to rows that are also in `rows` (the allowed set becomes its
+    /// intersection with `rows`, or `rows` when there was none).
+    public mutating func allow(only rows: RowBitmap) {
+        if allowed != nil { allowed!.formIntersection(rows) } else { allowed = rows }
+    }
+
+    /// Excludes `rows` too.
+    public mutating func exclude(_ rows: RowBitmap) {
+        if excluded != nil { excluded!.formUnion(rows) } else { excluded = rows }
+    }
+
     /// True when the filter lets every row through.
     public var isEmpty: Bool { allowed == nil && (excluded?.count ?? 0) == 0 }
 
