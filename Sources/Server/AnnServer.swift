@@ -69,7 +69,7 @@ public final class AnnServer: @unchecked Sendable {
                 job.item.reply(handler.respond(job.request, encoding: job.encoding, scratch: scratch, receivedAt: job.item.receivedAt))
             }
             writer = WorkerPool(name: "ann-writer", count: 1, makeScratch: core.makeScratch) { job, scratch in
-                job.item.reply(handler.processWrite(job.request, encoding: job.encoding, scratch: scratch,
+                job.item.reply(handler.respond(job.request, encoding: job.encoding, scratch: scratch,
                                                     receivedAt: job.item.receivedAt))
             }
             items = try (0..<configuration.contexts).map { _ in try WorkItem(server: self, socket: socket) }

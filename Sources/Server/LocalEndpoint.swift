@@ -44,7 +44,7 @@ public final class LocalEndpoint: @unchecked Sendable {
             switch outcome {
             case .reply(let reply): return reply
             case let .write(request, encoding):
-                return core.handler.processWrite(request, encoding: encoding, scratch: scratch, receivedAt: RequestHandler.now())
+                return core.handler.respond(request, encoding: encoding, scratch: scratch, receivedAt: RequestHandler.now())
             }
         }
     }

@@ -94,7 +94,8 @@ final class RequestHandler: @unchecked Sendable {
         }
     }
 
-    /// Answers a decoded query (not a write), records it and encodes the reply.
+    /// Answers a decoded request (a query on a worker or NNG's thread, a write on the writer
+    /// thread), records it and encodes the reply.
     func respond(_ request: Ann_V1_Request, encoding: WireEncoding, scratch: WorkerScratch, receivedAt: UInt64) -> [UInt8] {
         let reply = answer(request, scratch: scratch)
         scratch.metrics.record(ServerOp(request.op), reply.error.code, seconds: Self.seconds(since: receivedAt))
@@ -129,11 +130,6 @@ final class RequestHandler: @unchecked Sendable {
         default:
             return .pool
         }
-    }
-
-    /// Runs a write (on the writer thread) and encodes its reply.
-    func processWrite(_ request: Ann_V1_Request, encoding: WireEncoding, scratch: WorkerScratch, receivedAt: UInt64) -> [UInt8] {
-        respond(request, encoding: encoding, scratch: scratch, receivedAt: receivedAt)
     }
 
     static func seconds(since start: UInt64) -> Double {

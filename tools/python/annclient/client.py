@@ -82,14 +82,18 @@ def _from_feature(f):
     return None
 
 
+def _check_keys(what, spec, allowed):
+    """Raises ValueError naming the keys of `spec` that are not in `allowed` (a tuple, in order)."""
+    unknown = set(spec) - set(allowed)
+    if unknown:
+        raise ValueError(f"{what} keys {sorted(unknown)}: expected {', '.join(allowed)}")
+
+
 def _filter(spec, message):
     """Fills a Filter from a dict: categories, exclude_categories, category_column, exclude (ids), only (ids)."""
     if not spec:
         return
-    unknown = set(spec) - {"categories", "exclude_categories", "category_column", "exclude", "only"}
-    if unknown:
-        raise ValueError(f"filter keys {sorted(unknown)}: expected categories, exclude_categories, category_column, "
-                         "exclude, only")
+    _check_keys("filter", spec, ("categories", "exclude_categories", "category_column", "exclude", "only"))
     message.categories.extend(spec.get("categories", ()))
     message.exclude_categories.extend(spec.get("exclude_categories", ()))
     if spec.get("category_column"):
@@ -103,16 +107,12 @@ def _ranking(m, mmr, session, rules):
     utc_offset_seconds) and rules (dict min_score/category_cap) of recommend and similar."""
     if mmr is not None:
         spec = mmr if isinstance(mmr, dict) else {"lambda": mmr}
-        unknown = set(spec) - {"lambda", "similarity", "pool_factor"}
-        if unknown:
-            raise ValueError(f"mmr keys {sorted(unknown)}: expected lambda, similarity, pool_factor")
+        _check_keys("mmr", spec, ("lambda", "similarity", "pool_factor"))
         setattr(m.mmr, "lambda", spec.get("lambda", 0.7))  # `lambda` is a Python keyword
         m.mmr.similarity = spec.get("similarity", "")
         m.mmr.pool_factor = spec.get("pool_factor", 0)
     if session:
-        unknown = set(session) - {"items", "weight", "time", "utc_offset_seconds"}
-        if unknown:
-            raise ValueError(f"session keys {sorted(unknown)}: expected items, weight, time, utc_offset_seconds")
+        _check_keys("session", session, ("items", "weight", "time", "utc_offset_seconds"))
         m.session.items.extend(_id(i) for i in session.get("items", ()))
         if session.get("weight") is not None:
             m.session.weight = session["weight"]
@@ -121,9 +121,7 @@ def _ranking(m, mmr, session, rules):
             m.session.time = int(t.timestamp()) if isinstance(t, datetime.datetime) else int(t)
         m.session.utc_offset_seconds = session.get("utc_offset_seconds", 0)
     if rules:
-        unknown = set(rules) - {"min_score", "category_cap"}
-        if unknown:
-            raise ValueError(f"rules keys {sorted(unknown)}: expected min_score, category_cap")
+        _check_keys("rules", rules, ("min_score", "category_cap"))
         if rules.get("min_score") is not None:
             m.rules.min_score = rules["min_score"]
         m.rules.category_cap = rules.get("category_cap", 0)

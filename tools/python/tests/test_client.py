@@ -133,6 +133,19 @@ def test_typed_errors(client, items):
     assert err.code_name == "UNKNOWN_ID" and err.request_id > 0
 
 
+def test_unknown_option_keys_are_named_before_sending(client, items):
+    ids, vectors = items
+    with pytest.raises(ValueError, match=r"filter keys \['categry'\]: expected categories, exclude_categories"):
+        client.search(vectors[0], filter={"categry": ["c1"]})
+    with pytest.raises(ValueError, match=r"mmr keys \['lamda'\]: expected lambda, similarity, pool_factor"):
+        client.recommend(user="u1", mmr={"lamda": 0.5})
+    with pytest.raises(ValueError, match=r"session keys \['item'\]"):
+        client.recommend(user="u1", session={"item": [ids[0]]})
+    with pytest.raises(ValueError, match=r"rules keys \['cap'\]: expected min_score, category_cap"):
+        client.recommend(user="u1", rules={"cap": 2})
+    assert client.search(vectors[0], k=1)  # the connection still answers
+
+
 def test_upsert_then_search_then_delete(client):
     spike = [0.0] * 16
     spike[4] = 500.0
