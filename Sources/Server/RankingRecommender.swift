@@ -136,9 +136,8 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
             if let mmr = query.mmr {
                 let similarity: MMROptions.Similarity
                 switch mmr.similarity {
-                case "", "cosine": similarity = .cosine
-                case "jaccard": similarity = .jaccard
-                default: throw ServerError.badRequest("mmr.similarity '\(mmr.similarity)': expected cosine or jaccard")
+                case .cosine: similarity = .cosine
+                case .jaccard: similarity = .jaccard
                 }
                 r.mmr = MMROptions(lambda: mmr.lambda, similarity: similarity, poolFactor: mmr.poolFactor ?? 5)
             } else {

@@ -18,9 +18,13 @@ public struct RankingQuery {
 
     /// MMR as the request asked for it.
     public struct Diversity: Equatable {
+        /// How MMR compares two items.
+        public enum Similarity: String, Equatable {
+            case cosine, jaccard
+        }
+
         public var lambda: Float
-        /// "cosine" or "jaccard" (empty: cosine).
-        public var similarity: String
+        public var similarity: Similarity
         /// nil: the stage's default (5).
         public var poolFactor: Int?
     }

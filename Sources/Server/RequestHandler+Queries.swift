@@ -148,11 +148,11 @@ extension RequestHandler {
         guard mmr.lambda >= 0 && mmr.lambda <= 1 else {
             throw ServerError.badRequest("mmr.lambda \(mmr.lambda): expected 0...1")
         }
-        guard ["", "cosine", "jaccard"].contains(mmr.similarity) else {
+        guard let similarity = mmr.similarity.isEmpty ? .cosine : RankingQuery.Diversity.Similarity(rawValue: mmr.similarity) else {
             throw ServerError.badRequest("mmr.similarity '\(mmr.similarity)': expected cosine or jaccard")
         }
         try limits.check("mmr.poolFactor", Int(mmr.poolFactor), max: 100)
-        return RankingQuery.Diversity(lambda: mmr.lambda, similarity: mmr.similarity,
+        return RankingQuery.Diversity(lambda: mmr.lambda, similarity: similarity,
                                       poolFactor: mmr.poolFactor == 0 ? nil : Int(mmr.poolFactor))
     }
 
