@@ -51,7 +51,9 @@ public struct KMeansAssigner {
         offsets = (0..<count).map { c in
             metric == .l2 ? values.withUnsafeBufferPointer { Distance.squaredNorm($0.baseAddress! + c * d, count: d) } : 0
         }
+        // Codes need finite centroids (their quantizer's ranges); others take the BLAS path.
         codes = usesCodes && count >= KMeansCentroidCodes.minimumCentroids && KMeansCentroidCodes.available
+            && values.allSatisfy(\.isFinite)
             ? KMeansCentroidCodes(centroids: values, count: count, dimension: d, metric: metric, norms: offsets) : nil
     }
 

@@ -88,6 +88,21 @@ final class KMeansTests: XCTestCase {
         }
     }
 
+    /// Centroids that are not all finite cannot be coded: the BLAS path answers instead.
+    func testNonFiniteCentroidsTakeTheBLASPath() {
+        var rng = TestRandom(seed: 6)
+        let d = 8, k = 80
+        var centroids = rng.floats(k * d)
+        centroids[5 * d + 2] = .infinity
+        var assigner = KMeansAssigner(dimension: d, metric: .l2)
+        assigner.setCentroids(centroids, count: k)
+        XCTAssertFalse(assigner.assignsFromCodes)
+        let point = Array(centroids[9 * d ..< 10 * d])
+        var label: [UInt32] = [0]
+        point.withUnsafeBufferPointer { p in label.withUnsafeMutableBufferPointer { assigner.assign(p, count: 1, labels: $0) } }
+        XCTAssertEqual(label[0], 9)
+    }
+
     func testArgminTiesGoToTheSmallerIndex() {
         let row: [Float] = [3, 1, 2, 1, 1] + [Float](repeating: 1, count: 30) + [0.5, 0.5]
         let (label, value) = row.withUnsafeBufferPointer { KMeansAssigner.argmin($0.baseAddress!, offsets: nil, count: row.count) }
