@@ -136,7 +136,7 @@ final class HNSWHead {
     /// snapshot) and rows `accept` refuses are skipped. `floor` is a score the final k-th best
     /// is known to reach (the k-th best exact score of the rows the walk found, head rows
     /// included; -infinity when unknown): rows that cannot reach it are never scored in float32.
-    func scan(_ query: UnsafePointer<Float>, scratch: Scratch, visible: UInt32, floor: Float = -.infinity,
+    func scan(_ query: UnsafePointer<Float>, scratch: BlockedQueryScratch, visible: UInt32, floor: Float = -.infinity,
               top: inout TopK, accept: ((UInt32) -> Bool)?) {
         let n = rows.count, d = dimension
         guard n > 0, let quantizer else { return }
@@ -161,41 +161,6 @@ final class HNSWHead {
                 guard row < visible, accept?(row) ?? true else { continue }
                 top.push(score: Kernels.dot(query, vectors + i * d, count: d), id: row)
             }
-        }
-    }
-
-    /// A searcher's scratch for `scan`: folded weights, the two int8 query parts, passing rows.
-    final class Scratch {
-        let weights: UnsafeMutablePointer<Float>
-        let hi: UnsafeMutablePointer<Int8>
-        let lo: UnsafeMutablePointer<Int8>
-        private(set) var passing: UnsafeMutablePointer<UInt32>
-        private var capacity = 0
-
-        init(dimension: Int) {
-            let padded = (dimension + 3) / 4 * 4
-            weights = .allocate(capacity: dimension)
-            weights.initialize(repeating: 0, count: dimension)
-            hi = .allocate(capacity: padded)
-            hi.initialize(repeating: 0, count: padded)
-            lo = .allocate(capacity: padded)
-            lo.initialize(repeating: 0, count: padded)
-            passing = .allocate(capacity: 1)
-        }
-
-        deinit {
-            weights.deallocate()
-            hi.deallocate()
-            lo.deallocate()
-            passing.deallocate()
-        }
-
-        /// Room for `rows` passing rows (grows only when the head grew).
-        func reserve(rows: Int) {
-            guard rows > capacity else { return }
-            passing.deallocate()
-            capacity = rows + rows / 4
-            passing = .allocate(capacity: capacity)
         }
     }
 }

@@ -12,7 +12,7 @@ public final class HNSWRetriever: Retriever {
     /// The k best exact scores of the walk's answer, head rows included: a floor for the
     /// final k-th best, so the head scan can prune before `top` is full.
     private var floor: TopK
-    private let headScratch: HNSWHead.Scratch
+    private let headScratch: BlockedQueryScratch
     /// The int8 walk's folded query weights.
     private let weightScratch: UnsafeMutablePointer<Float>
     /// The int8 walk's query weights.
@@ -26,7 +26,7 @@ public final class HNSWRetriever: Retriever {
         floor = TopK(capacity: 100)
         weightScratch = .allocate(capacity: index.dimension)
         weightScratch.initialize(repeating: 0, count: index.dimension)
-        headScratch = HNSWHead.Scratch(dimension: index.dimension)
+        headScratch = BlockedQueryScratch(dimension: index.dimension)
         byteWeights = .allocate(capacity: index.dimension)
         byteWeights.initialize(repeating: 0, count: index.dimension)
     }

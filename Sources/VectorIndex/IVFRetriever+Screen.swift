@@ -4,11 +4,7 @@ import VectorMath
 /// query folded into the residual quantizer and split into two int8 parts, prepared on the
 /// first screened list of each query.
 final class IVFScreenScratch {
-    let weights: UnsafeMutablePointer<Float>
-    let hi: UnsafeMutablePointer<Int8>
-    let lo: UnsafeMutablePointer<Int8>
-    private(set) var passing: UnsafeMutablePointer<UInt32>
-    private var capacity = 0
+    let query: BlockedQueryScratch
     /// Whether the fields below hold the current query's values (reset by `setQuery`).
     var prepared = false
     /// `q . r^ = constant + scale * (hi . code + lo . code / 254) +- splitError`.
@@ -22,31 +18,7 @@ final class IVFScreenScratch {
     var screenedRows = 0
     var rescoredRows = 0
 
-    init(dimension: Int) {
-        let padded = (dimension + 3) / 4 * 4
-        weights = .allocate(capacity: dimension)
-        weights.initialize(repeating: 0, count: dimension)
-        hi = .allocate(capacity: padded)
-        hi.initialize(repeating: 0, count: padded)
-        lo = .allocate(capacity: padded)
-        lo.initialize(repeating: 0, count: padded)
-        passing = .allocate(capacity: 1)
-    }
-
-    deinit {
-        weights.deallocate()
-        hi.deallocate()
-        lo.deallocate()
-        passing.deallocate()
-    }
-
-    /// Room for `rows` passing rows.
-    func reserve(rows: Int) {
-        guard rows > capacity else { return }
-        passing.deallocate()
-        capacity = max(rows, 2 * capacity)
-        passing = .allocate(capacity: capacity)
-    }
+    init(dimension: Int) { query = BlockedQueryScratch(dimension: dimension) }
 }
 
 extension IVFRetriever {
@@ -76,18 +48,18 @@ extension IVFRetriever {
         let minScore = (target - 1e-5 * magnitude) / (factor * s.scale) - 2 - 1e-5 * abs(alpha) * screen.maxSquaredNorm
         guard minScore.isFinite else { return false }
         let n = posting.count, d = dimension
-        s.reserve(rows: n)
-        let passed = BlockedCodes.scan(screen.blocks, rows: n, dimension: d, hi: s.hi, lo: s.lo,
+        let q = s.query
+        q.reserve(rows: n)
+        let passed = BlockedCodes.scan(screen.blocks, rows: n, dimension: d, hi: q.hi, lo: q.lo,
                                        rowTerms: isL2 ? posting.norms : nil, alpha: alpha, minScore: minScore,
-                                       into: s.passing)
+                                       into: q.passing)
         s.screenedRows &+= n
         s.rescoredRows &+= passed
         var current = heap.threshold
         query.withUnsafeBufferPointer { qb in
-            let q = qb.baseAddress!
             for p in 0..<passed {
-                let i = Int(s.passing[p])
-                let score = Self.exactScore(metric, q, posting.floatVector(i), count: d)
+                let i = Int(q.passing[p])
+                let score = Self.exactScore(metric, qb.baseAddress!, posting.floatVector(i), count: d)
                 guard score >= current else { continue }
                 let id = posting.ids[i]
                 if let accept, !accept(id) { continue }
@@ -103,10 +75,11 @@ extension IVFRetriever {
     private func prepareScreen(_ quantizer: ScalarQuantizer) -> Bool {
         let s = screenScratch, d = dimension
         s.prepared = false
-        let constant = query.withUnsafeBufferPointer { quantizer.prepare($0.baseAddress!, metric: .innerProduct, weights: s.weights) }
-        let (scale, splitError) = BlockedCodes.split(s.weights, dimension: d, hi: s.hi, lo: s.lo)
+        let q = s.query
+        let constant = query.withUnsafeBufferPointer { quantizer.prepare($0.baseAddress!, metric: .innerProduct, weights: q.weights) }
+        let (scale, splitError) = BlockedCodes.split(q.weights, dimension: d, hi: q.hi, lo: q.lo)
         var codeBound: Float = 0
-        for j in 0..<d { codeBound += abs(s.weights[j]) }
+        for j in 0..<d { codeBound += abs(q.weights[j]) }
         guard scale.isFinite, scale > 0, constant.isFinite, codeBound.isFinite else { return false }
         s.constant = constant
         s.scale = scale

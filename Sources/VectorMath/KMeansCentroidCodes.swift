@@ -47,36 +47,11 @@ final class KMeansCentroidCodes: @unchecked Sendable {
     }
 
     /// One thread's scratch: the point's weights and int8 parts, code scores, survivors.
-    final class Scratch {
-        let weights: UnsafeMutablePointer<Float>
-        let hi: UnsafeMutablePointer<Int8>
-        let lo: UnsafeMutablePointer<Int8>
-        let scores: UnsafeMutablePointer<Float>
-        let passing: UnsafeMutablePointer<UInt32>
-
-        init(dimension: Int, count: Int) {
-            let padded = (dimension + 3) / 4 * 4
-            weights = .allocate(capacity: dimension)
-            hi = .allocate(capacity: padded)
-            lo = .allocate(capacity: padded)
-            scores = .allocate(capacity: (count + 15) / 16 * 16)
-            passing = .allocate(capacity: count)
-        }
-
-        deinit {
-            weights.deallocate()
-            hi.deallocate()
-            lo.deallocate()
-            scores.deallocate()
-            passing.deallocate()
-        }
-    }
-
-    func makeScratch() -> Scratch { Scratch(dimension: dimension, count: count) }
+    func makeScratch() -> BlockedQueryScratch { BlockedQueryScratch(dimension: dimension, rows: count) }
 
     /// The nearest centroid of `x` and the value `KMeansAssigner.argmin` minimises for it
     /// (`|c|^2 - 2 x.c` for L2, `-x.c` for inner product); ties to the smaller centroid.
-    func nearest(_ x: UnsafePointer<Float>, scratch: Scratch) -> (label: Int, value: Float) {
+    func nearest(_ x: UnsafePointer<Float>, scratch: BlockedQueryScratch) -> (label: Int, value: Float) {
         let d = dimension, isL2 = metric == .l2
         let constant = quantizer.prepare(x, metric: .innerProduct, weights: scratch.weights)
         let (scale, splitError) = codes.split(scratch.weights, hi: scratch.hi, lo: scratch.lo)
@@ -100,7 +75,7 @@ final class KMeansCentroidCodes: @unchecked Sendable {
     }
 
     /// The float32 argmin over the survivors in `scratch.passing` (nil: over every centroid).
-    private func exactNearest(_ x: UnsafePointer<Float>, among survivors: Int?, scratch: Scratch) -> (label: Int, value: Float) {
+    private func exactNearest(_ x: UnsafePointer<Float>, among survivors: Int?, scratch: BlockedQueryScratch) -> (label: Int, value: Float) {
         let d = dimension, isL2 = metric == .l2
         var label = 0, value = Float.infinity
         centroids.withUnsafeBufferPointer { c in

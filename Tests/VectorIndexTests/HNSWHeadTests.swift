@@ -27,7 +27,7 @@ final class HNSWHeadTests: XCTestCase {
             let head = HNSWHead(dimension: dimension)
             head.select(table, fraction: 0.2, deleted: RowBitmap())
             XCTAssertEqual(head.count, 600)
-            let scratch = HNSWHead.Scratch(dimension: dimension)
+            let scratch = BlockedQueryScratch(dimension: dimension)
             let k = 10
             for q in 0..<50 {
                 let query = Array(queries[q * dimension ..< (q + 1) * dimension])

@@ -8,6 +8,15 @@ final class BlockedCodesTests: XCTestCase {
         (0..<rows).map { _ in (0..<d).map { _ in UInt8.random(in: 0...255, using: &rng) } }
     }
 
+    /// Random int8 query parts for `codes`, zero past the dimension.
+    private func randomParts(_ codes: BlockedCodes, _ rng: inout TestRandom) -> (hi: [Int8], lo: [Int8]) {
+        let padded = codes.groups * 4, d = codes.dimension
+        var hi = (0..<padded).map { _ in Int8.random(in: -127...127, using: &rng) }
+        var lo = (0..<padded).map { _ in Int8.random(in: -127...127, using: &rng) }
+        for j in d..<padded { hi[j] = 0; lo[j] = 0 }
+        return (hi, lo)
+    }
+
     func testSetGetRoundTripAndOverwrite() {
         var rng = TestRandom(seed: 41)
         for d in [1, 3, 4, 5, 37, 128] {
@@ -34,10 +43,7 @@ final class BlockedCodesTests: XCTestCase {
             let codes = BlockedCodes(dimension: d)
             let rows = randomCodes(n, d, &rng)
             for (i, r) in rows.enumerated() { codes.set(i, codes: r) }
-            let padded = codes.groups * 4
-            var hi = (0..<padded).map { _ in Int8.random(in: -127...127, using: &rng) }
-            var lo = (0..<padded).map { _ in Int8.random(in: -127...127, using: &rng) }
-            for j in d..<padded { hi[j] = 0; lo[j] = 0 }
+            let (hi, lo) = randomParts(codes, &rng)
             let naive: [Float] = rows.map { r in
                 var h: Int32 = 0, l: Int32 = 0
                 for j in 0..<d { h += Int32(hi[j]) * Int32(r[j]); l += Int32(lo[j]) * Int32(r[j]) }
@@ -66,10 +72,7 @@ final class BlockedCodesTests: XCTestCase {
             let codes = BlockedCodes(dimension: d)
             let rows = randomCodes(n, d, &rng)
             for (i, r) in rows.enumerated() { codes.set(i, codes: r) }
-            let padded = codes.groups * 4
-            var hi = (0..<padded).map { _ in Int8.random(in: -127...127, using: &rng) }
-            var lo = (0..<padded).map { _ in Int8.random(in: -127...127, using: &rng) }
-            for j in d..<padded { hi[j] = 0; lo[j] = 0 }
+            let (hi, lo) = randomParts(codes, &rng)
             let terms = rng.floats(n).map { $0 * 1000 }
             let alpha: Float = -0.37
             let naive: [Float] = rows.enumerated().map { i, r in
