@@ -16,8 +16,8 @@ final class IVFListScreenTests: XCTestCase {
         }
     }
 
-    func check(metric: Metric) throws {
-        let fixture = try IVFTestFixture(count: 20_000, dimension: 36, queryCount: 60, metric: metric)
+    func check(metric: Metric, dimension d: Int = 36) throws {
+        let fixture = try IVFTestFixture(count: 20_000, dimension: d, queryCount: 60, metric: metric)
         try fixture.build(lists: 50)
         let index = try fixture.openIndex()
         let screened = index.makeRetriever() as! IVFRetriever
@@ -25,7 +25,7 @@ final class IVFListScreenTests: XCTestCase {
         full.screensLists = false
         var queries = (0..<fixture.queryCount).map(fixture.query)
         // Rows themselves as queries: exact ties at distance 0 and near-duplicates.
-        queries += (0..<10).map { Array(fixture.data[$0 * 97 * 36 ..< ($0 * 97 + 1) * 36]) }
+        queries += (0..<10).map { Array(fixture.data[$0 * 97 * d ..< ($0 * 97 + 1) * d]) }
         for (k, nprobe) in [(1, 1), (10, 4), (10, 12), (50, 8)] {
             let a = try answers(screened, fixture, queries: queries, k: k, nprobe: nprobe)
             let b = try answers(full, fixture, queries: queries, k: k, nprobe: nprobe)
@@ -45,7 +45,7 @@ final class IVFListScreenTests: XCTestCase {
         // the screen still never drops a row that belongs in the answer.
         let far = (0..<6).map { i -> [Float] in
             // Scaled queries (l2, ip) and scaled one-hot directions (also clipped for cosine).
-            i < 3 ? fixture.query(i).map { $0 * 6 + Float(i) } : (0..<36).map { $0 == i ? 6 : 0 }
+            i < 3 ? fixture.query(i).map { $0 * 6 + Float(i) } : (0..<d).map { $0 == i ? 6 : 0 }
         }
         let near = (0..<6).map { i in fixture.query(i).map { $0 * 1.01 } }
         try fixture.store.write { w in
@@ -66,6 +66,8 @@ final class IVFListScreenTests: XCTestCase {
     }
 
     func testL2() throws { try check(metric: .l2) }
+    /// A dimension that is not a multiple of 4: the blocks' padding components.
+    func testL2OddDimension() throws { try check(metric: .l2, dimension: 37) }
     func testInnerProduct() throws { try check(metric: .innerProduct) }
     func testCosine() throws { try check(metric: .cosine) }
 
