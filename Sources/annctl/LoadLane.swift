@@ -8,7 +8,7 @@ import Wire
 /// sends the next request at once. A blocking client would need one more thread switch per
 /// request (NNG's thread waking the client thread), and the load generator shares the cores
 /// with the server it measures. Requests are preencoded; per request it allocates only
-/// NNG's message. The reply is not decoded, only its error code read (`errorCode(of:)`).
+/// NNG's message. The reply is not decoded, only its error code read (`ReplyPeek.errorCode(of:)`).
 final class LoadLane: @unchecked Sendable {
     private let pool: RequestPool
     private let lane: LoadRun.Lane
@@ -85,70 +85,12 @@ final class LoadLane: @unchecked Sendable {
             lane.transportErrors += 1
         } else {
             aio.takeMessage(into: message)
-            let code = message.withBody { Self.errorCode(of: $0) }
+            let code = message.withBody { ReplyPeek.errorCode(of: $0) }
             if sentAt >= measureFrom && now <= stopAt {
                 lane.latencies.append(Double(now - sentAt) * 1e-9)
                 if code != .ok { lane.errors[code.map { $0.name } ?? "UNDECODABLE", default: 0] += 1 }
             }
         }
         sendNext()
-    }
-
-    /// The error code of a binary ann.v1 `Reply` without decoding it: field 2 (`error`, a
-    /// message) holds field 1 (`code`, a varint); no field 2 means OK. Nil when the bytes
-    /// are not a well-formed reply at the top level.
-    static func errorCode(of bytes: UnsafeRawBufferPointer) -> Ann_V1_ErrorCode? {
-        var i = 0
-        func varint() -> UInt64? {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < bytes.count, shift < 64 {
-                let b = bytes[i]
-                i += 1
-                value |= UInt64(b & 0x7f) << shift
-                if b & 0x80 == 0 { return value }
-                shift += 7
-            }
-            return nil
-        }
-        while i < bytes.count {
-            guard let key = varint() else { return nil }
-            switch key & 7 {
-            case 0:
-                guard varint() != nil else { return nil }
-            case 1:
-                i += 8
-            case 5:
-                i += 4
-            case 2:
-                guard let length = varint(), length <= UInt64(bytes.count - i) else { return nil }
-                let end = i + Int(length)
-                if key >> 3 == 2 {
-                    // Error { code = 1 (varint), message = 2 }
-                    while i < end {
-                        guard let inner = varint() else { return nil }
-                        if inner == 0x08 {
-                            guard let code = varint() else { return nil }
-                            return Ann_V1_ErrorCode(rawValue: Int(truncatingIfNeeded: code))
-                        }
-                        switch inner & 7 {
-                        case 0: guard varint() != nil else { return nil }
-                        case 1: i += 8
-                        case 5: i += 4
-                        case 2:
-                            guard let l = varint(), l <= UInt64(end - i) else { return nil }
-                            i += Int(l)
-                        default: return nil
-                        }
-                    }
-                    return .ok
-                }
-                i = end
-            default:
-                return nil
-            }
-            if i > bytes.count { return nil }
-        }
-        return .ok
     }
 }
