@@ -289,3 +289,47 @@ size_t ck_scores_at_least(const float *scores, size_t n, float min_score, uint32
 #endif
     return ck_scores_at_least_generic(scores, n, min_score, passing);
 }
+
+float ck_encode_residual_blocks(const float *rows, size_t n, size_t dim, const float *center,
+                                const float *lower, const float *step, const float *inv_step,
+                                float half_step, uint8_t *blocks, int *clipped) {
+    const size_t groups = (dim + 3) / 4;
+    float worst = 0;
+    int outside = 0;
+    uint8_t codes[4096];
+    for (size_t i = 0; i < n; i++) {
+        const float *x = rows + i * dim;
+        float error = 0;
+        for (size_t start = 0; start < dim; start += sizeof codes) {
+            size_t end = dim - start < sizeof codes ? dim : start + sizeof codes;
+            for (size_t j = start; j < end; j++) {
+                float r = x[j] - center[j];
+                float v = (r - lower[j]) * inv_step[j] + 0.5f;
+                v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
+                int code = (int)v;
+                float e = r - (lower[j] + (float)code * step[j]);
+                float limit = step[j] * half_step;
+                outside |= (e > limit) | (e < -limit);
+                error += e * e;
+                codes[j - start] = (uint8_t)code;
+            }
+            uint8_t *base = blocks + (i / 16) * groups * 64 + (i % 16) * 4;
+            for (size_t j = start; j < end; j++) base[(j / 4) * 64 + j % 4] = codes[j - start];
+        }
+        float norm = sqrtf(error);
+        if (norm > worst) worst = norm;
+    }
+    *clipped = outside;
+    return worst;
+}
+
+void ck_residual_range(const float *rows, size_t n, size_t dim, const float *center, float *lo, float *hi) {
+    for (size_t i = 0; i < n; i++) {
+        const float *x = rows + i * dim;
+        for (size_t j = 0; j < dim; j++) {
+            float r = x[j] - center[j];
+            lo[j] = r < lo[j] ? r : lo[j];
+            hi[j] = r > hi[j] ? r : hi[j];
+        }
+    }
+}

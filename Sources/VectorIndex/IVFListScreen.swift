@@ -29,24 +29,15 @@ struct IVFListScreen {
     /// Encodes the rows of `posting` (float32) into `blocks` (zeroed, `byteCount` bytes).
     static func encode(_ posting: IVFPostingList, centroid: UnsafePointer<Float>, quantizer: ScalarQuantizer,
                        into blocks: UnsafeMutablePointer<UInt8>) -> IVFListScreen {
-        let d = posting.dimension
-        var maxError: Float = 0, maxNorm: Float = 0, clipped = false
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { residual in
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: d) { codes in
-                let r = residual.baseAddress!, c = codes.baseAddress!
-                for i in 0..<posting.count {
-                    let x = posting.floatVector(i)
-                    for j in 0..<d { r[j] = x[j] - centroid[j] }
-                    quantizer.encode(r, into: c)
-                    var error: Float = 0
-                    for j in 0..<d {
-                        let e = r[j] - (quantizer.lower[j] + Float(c[j]) * quantizer.step[j])
-                        if !(abs(e) <= quantizer.step[j] * Self.halfStep) { clipped = true }
-                        error += e * e
-                    }
-                    maxError = max(maxError, error.squareRoot())
-                    maxNorm = max(maxNorm, posting.norms[i])
-                    BlockedCodes.store(c, row: i, dimension: d, into: blocks)
+        let inverse = quantizer.step.map { $0 > 0 ? 1 / $0 : 0 }
+        var maxNorm: Float = 0
+        for i in 0..<posting.count { maxNorm = max(maxNorm, posting.norms[i]) }
+        let (maxError, clipped) = quantizer.lower.withUnsafeBufferPointer { lower in
+            quantizer.step.withUnsafeBufferPointer { step in
+                inverse.withUnsafeBufferPointer { inv in
+                    BlockedCodes.encodeResiduals(posting.floatVector(0), count: posting.count, dimension: posting.dimension,
+                                                 center: centroid, lower: lower.baseAddress!, step: step.baseAddress!,
+                                                 inverseStep: inv.baseAddress!, halfStep: halfStep, into: blocks)
                 }
             }
         }
@@ -68,15 +59,8 @@ struct IVFListScreen {
                     var low = [Float](repeating: .infinity, count: d), high = [Float](repeating: -.infinity, count: d)
                     for l in stride(from: part, to: postings.count, by: parts) {
                         guard let posting = postings[l] else { continue }
-                        let c = centroids + l * d
-                        for i in 0..<posting.count {
-                            let x = posting.floatVector(i)
-                            for j in 0..<d {
-                                let r = x[j] - c[j]
-                                low[j] = min(low[j], r)
-                                high[j] = max(high[j], r)
-                            }
-                        }
+                        BlockedCodes.widenResidualRange(posting.floatVector(0), count: posting.count, dimension: d,
+                                                        center: centroids + l * d, lower: &low, upper: &high)
                     }
                     (lowBase + part).pointee = low
                     (highBase + part).pointee = high

@@ -145,6 +145,25 @@ public final class BlockedCodes {
         ck_scores_at_least(scores, n, minScore, passing)
     }
 
+    /// Encodes `count` rows (`dimension` floats each) minus `center` into blocks at `blocks`
+    /// (zeroed, `byteCount(rows: count, dimension:)` bytes) with per-dimension `lower`, `step`
+    /// and `inverseStep` (0 where `step` is 0): `code = clamp(round((r - lower) / step), 0, 255)`.
+    /// Returns the largest `|r - decoded|` over the rows and whether some component's error
+    /// exceeded `step * halfStep` (it lay outside the range). `ck_encode_residual_blocks`.
+    public static func encodeResiduals(_ rows: UnsafePointer<Float>, count: Int, dimension: Int, center: UnsafePointer<Float>,
+                                       lower: UnsafePointer<Float>, step: UnsafePointer<Float>, inverseStep: UnsafePointer<Float>,
+                                       halfStep: Float, into blocks: UnsafeMutablePointer<UInt8>) -> (maxError: Float, clipped: Bool) {
+        var clipped: Int32 = 0
+        let worst = ck_encode_residual_blocks(rows, count, dimension, center, lower, step, inverseStep, halfStep, blocks, &clipped)
+        return (worst, clipped != 0)
+    }
+
+    /// Widens `lower[j]` / `upper[j]` to cover `rows[i][j] - center[j]` for `count` rows.
+    public static func widenResidualRange(_ rows: UnsafePointer<Float>, count: Int, dimension: Int, center: UnsafePointer<Float>,
+                                          lower: UnsafeMutablePointer<Float>, upper: UnsafeMutablePointer<Float>) {
+        ck_residual_range(rows, count, dimension, center, lower, upper)
+    }
+
     /// Which implementation `scan` runs now: "vnni", "avx2" or "generic" (follows `Kernels.setLevel`).
     public static var implementation: String { Kernels.u8s8Implementation }
 }

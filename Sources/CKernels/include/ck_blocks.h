@@ -23,4 +23,18 @@ float ck_u8_blocks_scores(const int8_t *hi, const int8_t *lo, const uint8_t *blo
 
 /* Writes the i < n with scores[i] >= min_score, in order, to `passing` and returns their count. */
 size_t ck_scores_at_least(const float *scores, size_t n, float min_score, uint32_t *passing);
+
+/* Residual codes in the same block layout, for a list of rows: row i (dim floats at
+ * rows + i * dim) minus `center` is encoded per component as
+ *     code = clamp(round((r - lower) * inv_step), 0, 255),   decoded  lower + code * step
+ * into `blocks` (zeroed before; rows past n and components past dim stay 0). Returns the
+ * largest Euclidean norm of (r - decoded) over the rows, and sets *clipped to 1 when some
+ * component's error exceeds step * half_step (a value outside the range). Plain C (vectorised
+ * by the compiler), the same at every level. */
+float ck_encode_residual_blocks(const float *rows, size_t n, size_t dim, const float *center,
+                                const float *lower, const float *step, const float *inv_step,
+                                float half_step, uint8_t *blocks, int *clipped);
+
+/* Widens lo[j] / hi[j] to cover r_j = rows[i * dim + j] - center[j] for every row i < n. */
+void ck_residual_range(const float *rows, size_t n, size_t dim, const float *center, float *lo, float *hi);
 #endif
