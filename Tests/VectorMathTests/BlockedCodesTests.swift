@@ -112,6 +112,60 @@ final class BlockedCodesTests: XCTestCase {
         }
     }
 
+    /// Residual encoding: the codes land where `BlockedCodes` reads row codes, decode within
+    /// half a step inside the range, and the returned error norm and clipped flag match a
+    /// naive computation (a row outside the range is clipped, one inside is not).
+    func testEncodeResidualsMatchesNaiveReference() {
+        var rng = TestRandom(seed: 45)
+        for (d, n) in [(5, 3), (37, 40), (128, 33)] {
+            let center = rng.floats(d)
+            var rows = (0..<(n * d)).map { center[$0 % d] + rng.floats(1)[0] * 1.1 }  // residuals within the range
+            let lower = (0..<d).map { _ in Float(-1.2) }, upper = (0..<d).map { _ in Float(1.2) }
+            let step = zip(lower, upper).map { ($1 - $0) / 255 }, inverse = step.map { 1 / $0 }
+            for inside in [true, false] {
+                if !inside { rows[d + 1] = center[1] + 9 }  // row 1, component 1: far outside
+                var blocks = [UInt8](repeating: 0, count: BlockedCodes.byteCount(rows: n, dimension: d))
+                let (maxError, clipped) = BlockedCodes.encodeResiduals(rows, count: n, dimension: d, center: center, lower: lower,
+                                                                       step: step, inverseStep: inverse, halfStep: 0.5005,
+                                                                       into: &blocks)
+                XCTAssertEqual(clipped, !inside, "d=\(d)")
+                let codes = BlockedCodes(dimension: d)
+                var naiveWorst: Float = 0
+                var row = [UInt8](repeating: 0, count: d)
+                for i in 0..<n {
+                    for j in 0..<d { row[j] = blocks[(i / 16) * codes.groups * 64 + (i % 16) * 4 + (j / 4) * 64 + j % 4] }
+                    codes.set(i, codes: row)
+                    var error: Float = 0
+                    for j in 0..<d {
+                        let r = rows[i * d + j] - center[j]
+                        let e = r - (lower[j] + Float(row[j]) * step[j])
+                        if r >= lower[j] && r <= upper[j] { XCTAssertLessThanOrEqual(abs(e), step[j] * 0.5005, "d=\(d) row \(i) component \(j)") }
+                        error += e * e
+                    }
+                    naiveWorst = max(naiveWorst, error.squareRoot())
+                }
+                XCTAssertEqual(maxError, naiveWorst, accuracy: naiveWorst * 1e-5, "d=\(d)")
+                // Padding components and rows past n hold code 0.
+                for b in 0..<(blocks.count / (codes.groups * 64)) {
+                    for g in 0..<codes.groups {
+                        for r in 0..<16 {
+                            for t in 0..<4 where b * 16 + r >= n || g * 4 + t >= d {
+                                XCTAssertEqual(blocks[(b * codes.groups + g) * 64 + r * 4 + t], 0)
+                            }
+                        }
+                    }
+                }
+                var low = [Float](repeating: .infinity, count: d), high = [Float](repeating: -.infinity, count: d)
+                BlockedCodes.widenResidualRange(rows, count: n, dimension: d, center: center, lower: &low, upper: &high)
+                for j in 0..<d {
+                    let column = (0..<n).map { rows[$0 * d + j] - center[j] }
+                    XCTAssertEqual(low[j], column.min()!)
+                    XCTAssertEqual(high[j], column.max()!)
+                }
+            }
+        }
+    }
+
     /// `scale * (hi . c + lo . c / 254)` stays within the returned error of `sum w_j c_j`,
     /// including for the extreme codes 0 and 255 and weights of mixed magnitudes.
     func testSplitErrorBoundsTheFloatWeights() {
