@@ -293,28 +293,49 @@ size_t ck_scores_at_least(const float *scores, size_t n, float min_score, uint32
 float ck_encode_residual_blocks(const float *rows, size_t n, size_t dim, const float *center,
                                 const float *lower, const float *step, const float *inv_step,
                                 float half_step, uint8_t *blocks, int *clipped) {
+    enum { chunk = 1024 };
     const size_t groups = (dim + 3) / 4;
     float worst = 0;
     int outside = 0;
-    uint8_t codes[4096];
+    uint8_t codes[chunk];
+    float squares[chunk];
+    int flags[chunk];
     for (size_t i = 0; i < n; i++) {
         const float *x = rows + i * dim;
         float error = 0;
-        for (size_t start = 0; start < dim; start += sizeof codes) {
-            size_t end = dim - start < sizeof codes ? dim : start + sizeof codes;
-            for (size_t j = start; j < end; j++) {
+        for (size_t start = 0; start < dim; start += chunk) {
+            const size_t m = dim - start < chunk ? dim - start : chunk;
+            /* One pass the compiler vectorises (no float reduction in it), then the sums. */
+            for (size_t t = 0; t < m; t++) {
+                const size_t j = start + t;
                 float r = x[j] - center[j];
                 float v = (r - lower[j]) * inv_step[j] + 0.5f;
                 v = v < 0.0f ? 0.0f : (v > 255.0f ? 255.0f : v);
                 int code = (int)v;
                 float e = r - (lower[j] + (float)code * step[j]);
                 float limit = step[j] * half_step;
-                outside |= (e > limit) | (e < -limit);
-                error += e * e;
-                codes[j - start] = (uint8_t)code;
+                flags[t] = (e > limit) | (e < -limit);
+                squares[t] = e * e;
+                codes[t] = (uint8_t)code;
             }
+            float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            int any = 0;
+            size_t t = 0;
+            for (; t + 8 <= m; t += 8) {
+                for (size_t u = 0; u < 8; u++) {
+                    partial[u] += squares[t + u];
+                    any |= flags[t + u];
+                }
+            }
+            for (; t < m; t++) {
+                partial[0] += squares[t];
+                any |= flags[t];
+            }
+            for (size_t u = 0; u < 8; u++) error += partial[u];
+            outside |= any;
             uint8_t *base = blocks + (i / 16) * groups * 64 + (i % 16) * 4;
-            for (size_t j = start; j < end; j++) base[(j / 4) * 64 + j % 4] = codes[j - start];
+            for (size_t t2 = 0; t2 + 4 <= m; t2 += 4) memcpy(base + ((start + t2) / 4) * 64, codes + t2, 4);
+            for (size_t t2 = m & ~(size_t)3; t2 < m; t2++) base[((start + t2) / 4) * 64 + (start + t2) % 4] = codes[t2];
         }
         float norm = sqrtf(error);
         if (norm > worst) worst = norm;
