@@ -27,6 +27,12 @@ extension IVFRetriever {
         let nlist = index.info.lists
         try withModel(txn) { centroids, stats in
             query.withUnsafeBufferPointer { qb in
+                rankedByCodes = false
+                if ranksListsByCodes, let codes = index.centroids.codes,
+                   rankByCodes(codes, query: qb.baseAddress!, centroids: centroids, stats: stats, nprobe: nprobe) {
+                    rankedByCodes = true
+                    return
+                }
                 centroidDots.withUnsafeMutableBufferPointer { out in
                     Kernels.dotContiguous(qb.baseAddress!, rows: centroids, count: nlist, dimension: dimension,
                                           into: out.baseAddress!)
@@ -35,6 +41,37 @@ extension IVFRetriever {
                 }
             }
         }
+    }
+
+    /// `rank` from the centroid codes (l2 and cosine): the lists whose code score is within the
+    /// codes' tolerance of the `nprobe`-th best get their exact `q . c` (the kernel `rank` uses
+    /// otherwise), and the `nprobe` best of those by `listRank` are chosen: the same lists, in
+    /// the same order, as ranking every list exactly. False when the query cannot be folded.
+    func rankByCodes(_ codes: CentroidCodes, query q: UnsafePointer<Float>, centroids: UnsafePointer<Float>,
+                     stats: UnsafeRawBufferPointer, nprobe: Int) -> Bool {
+        let nlist = index.info.lists, d = dimension, s = rankScratch
+        guard let (_, tolerance) = codes.codeScores(q, scratch: s) else { return false }
+        codeTop.reset(k: nprobe)
+        for l in 0..<nlist where s.scores[l] >= codeTop.threshold && IVFListStats.read(stats, list: l).count > 0 {
+            codeTop.push(score: s.scores[l], id: UInt32(l))
+        }
+        let floor = codeTop.isFull ? codeTop.threshold - tolerance : -Float.infinity
+        let survivors = BlockedCodes.atLeast(s.scores, count: nlist, minScore: floor, into: s.passing)
+        if exactDots.count < nlist { exactDots = [Float](repeating: 0, count: nlist) }
+        probes.reset(k: nprobe)
+        for p in 0..<survivors {
+            let l = Int(s.passing[p])
+            let listStats = IVFListStats.read(stats, list: l)
+            guard listStats.count > 0 else { continue }
+            var dot: Float = 0
+            Kernels.dotContiguous(q, rows: centroids + l * d, count: 1, dimension: d, into: &dot)
+            exactDots[l] = dot
+            let rank = listRank(dot: dot, stats: listStats, queryNorm: 0)
+            if rank >= probes.threshold { probes.push(score: rank, id: UInt32(l)) }
+        }
+        probes.sorted(into: &chosen)
+        for i in chosen.indices { chosen[i].score = exactDots[Int(chosen[i].id)] }
+        return true
     }
 
     /// Fills `chosen` with the `nprobe` best non-empty lists for one query, best first, each

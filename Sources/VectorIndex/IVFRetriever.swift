@@ -53,9 +53,17 @@ public final class IVFRetriever: Retriever {
     let batch = IVFBatchScratch()
     /// Scratch for screening float32 lists by their codes (IVFRetriever+Screen.swift).
     let screenScratch: IVFScreenScratch
+    /// Ranking lists from the centroid codes: code scores and survivors, and the n best scores.
+    let rankScratch: BlockedQueryScratch
+    var codeTop = TopK(capacity: 0)
     /// Whether single queries screen float32 lists by their codes when the resident copy has
     /// them (the answers are the same either way; false scores every row in float32).
     public var screensLists = true
+    /// Whether single queries rank the lists from the centroid codes when the index has them
+    /// (the same lists either way; false computes every centroid's dot product).
+    public var ranksListsByCodes = true
+    /// Whether the last single query ranked its lists from the centroid codes (tests).
+    public internal(set) var rankedByCodes = false
     /// Rows of float32 lists screened by their codes, and how many of them were scored again
     /// in float32, since this retriever was made.
     public var screening: (screened: Int, rescored: Int) { (screenScratch.screenedRows, screenScratch.rescoredRows) }
@@ -67,6 +75,7 @@ public final class IVFRetriever: Retriever {
         query = [Float](repeating: 0, count: index.dimension)
         weights = [Int16](repeating: 0, count: index.dimension)
         screenScratch = IVFScreenScratch(dimension: index.dimension)
+        rankScratch = BlockedQueryScratch(dimension: index.dimension, rows: index.info.lists)
     }
 
     public func search(_ reader: StoreReader, query q: UnsafeBufferPointer<Float>, parameters: SearchParameters,

@@ -52,7 +52,7 @@ public final class IVFSearchIndex: SearchIndex {
             }
             let floats = try tables.modelFloats(.centroids, expected: info.lists * info.dimension, in: txn)
             let centroids = floats.withUnsafeBufferPointer {
-                IVFCentroids(copying: $0.baseAddress!, count: info.lists, dimension: info.dimension)
+                IVFCentroids(copying: $0.baseAddress!, count: info.lists, dimension: info.dimension, metric: info.metric)
             }
             return IVFSearchIndex(store: store, tables: tables, info: info, quantizer: quantizer, centroids: centroids,
                                   rerankFactor: rerankFactor)

@@ -5,7 +5,7 @@ import Dispatch
 /// (`-2 X C^T`, plus `|c|^2` in the scan that follows, for L2; `-X C^T` for inner product),
 /// then a SIMD argmin per point. Reusable scratch: set the centroids once, assign many chunks.
 ///
-/// With AVX-512 VNNI and at least `KMeansCentroidCodes.minimumCentroids` centroids, the nearest
+/// With AVX-512 VNNI and at least `CentroidCodes.minimumCentroids` centroids, the nearest
 /// centroid is found from one-byte centroid codes instead (exact: the few centroids the codes'
 /// error bound cannot rule out are scored again in float32), at about a third of the BLAS
 /// product's time; `usesCodes` false keeps the BLAS path.
@@ -28,7 +28,7 @@ public struct KMeansAssigner {
     /// Whether `setCentroids` may build centroid codes (when the machine has VNNI).
     public let usesCodes: Bool
     /// The centroids' codes, when the code path is on for the centroids set.
-    var codes: KMeansCentroidCodes?
+    var codes: CentroidCodes?
     /// Whether assignments go through the centroid codes.
     public var assignsFromCodes: Bool { codes != nil }
 
@@ -52,9 +52,9 @@ public struct KMeansAssigner {
             metric == .l2 ? values.withUnsafeBufferPointer { Distance.squaredNorm($0.baseAddress! + c * d, count: d) } : 0
         }
         // Codes need finite centroids (their quantizer's ranges); others take the BLAS path.
-        codes = usesCodes && count >= KMeansCentroidCodes.minimumCentroids && KMeansCentroidCodes.available
+        codes = usesCodes && count >= CentroidCodes.minimumCentroids && CentroidCodes.available
             && values.allSatisfy(\.isFinite)
-            ? KMeansCentroidCodes(centroids: values, count: count, dimension: d, metric: metric, norms: offsets) : nil
+            ? CentroidCodes(centroids: values, count: count, dimension: d, metric: metric, norms: offsets) : nil
     }
 
     /// Writes the nearest centroid of each of `count` row-major points into `labels`, and into
@@ -113,7 +113,7 @@ public struct KMeansAssigner {
 
     /// `assign` through the centroid codes: chunks of points split over `threads` threads,
     /// each with its own scratch.
-    private func assignFromCodes(_ codes: KMeansCentroidCodes, _ points: UnsafeBufferPointer<Float>, count: Int,
+    private func assignFromCodes(_ codes: CentroidCodes, _ points: UnsafeBufferPointer<Float>, count: Int,
                                  labels: UnsafeMutableBufferPointer<UInt32>, scores best: UnsafeMutableBufferPointer<Float>?,
                                  progress: ((Int) -> Void)?) {
         let d = dimension, isL2 = metric == .l2, workers = threads

@@ -68,7 +68,7 @@ final class KMeansTests: XCTestCase {
             for threads in [1, 2] {
                 var assigner = KMeansAssigner(dimension: d, metric: metric, threads: threads)
                 assigner.setCentroids(centroids, count: k)
-                XCTAssertEqual(assigner.assignsFromCodes, KMeansCentroidCodes.available)
+                XCTAssertEqual(assigner.assignsFromCodes, CentroidCodes.available)
                 var labels = [UInt32](repeating: 9999, count: n), best = [Float](repeating: 0, count: n)
                 points.withUnsafeBufferPointer { p in
                     labels.withUnsafeMutableBufferPointer { l in best.withUnsafeMutableBufferPointer { b in assigner.assign(p, count: n, labels: l, scores: b) } }
