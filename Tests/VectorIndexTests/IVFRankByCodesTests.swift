@@ -35,6 +35,25 @@ final class IVFRankByCodesTests: XCTestCase {
             XCTAssertEqual(try fixture.single(coded, k: 10, nprobe: nprobe), try fixture.batched(coded, k: 10, nprobe: nprobe),
                            "\(metric) nprobe \(nprobe): batched and single agree")
         }
+        // Online writes change the lists and their summaries.
+        let far = (0..<6).map { i in fixture.query(i).map { $0 * Float(3 + i) } }
+        try fixture.store.write { w in
+            let rows = try far.flatMap { $0 }.withUnsafeBufferPointer {
+                try w.upsertVectors(.item, ids: (0..<6).map { .string("far-\($0)") }, vectors: $0)
+            }
+            try index.applyWrites(upserted: rows, deleted: [], in: w)
+        }
+        for nprobe in [3, 16] {
+            try fixture.store.read { r in
+                for (i, q) in (queries + far).enumerated() {
+                    let parameters = SearchParameters(k: 10, nprobe: nprobe)
+                    let a = try coded.search(r, query: q, parameters: parameters)
+                    let chosenByCodes = coded.chosen
+                    XCTAssertEqual(a, try exact.search(r, query: q, parameters: parameters), "\(metric) after writes, query \(i)")
+                    XCTAssertEqual(chosenByCodes, exact.chosen, "\(metric) after writes, nprobe \(nprobe) query \(i)")
+                }
+            }
+        }
     }
 
     func testL2() throws { try check(metric: .l2) }
