@@ -25,6 +25,16 @@ final class IVFBatchScratch {
     var gathered: [Float] = []
     var products: [Float] = []
     var heaps: [TopK] = []
+    /// float32 lists with screens: each query folded for screening (nil: scanned in full), its
+    /// int8 parts (`2 x padded dimension` bytes per query), and the pairs of the list being
+    /// scanned that still need the block kernel.
+    var folded: [IVFScreenQuery?] = []
+    var foldParts = UnsafeMutablePointer<Int8>.allocate(capacity: 1)
+    var foldCapacity = 1
+    var foldWeights: [Float] = []
+    var pending: [Int] = []
+
+    deinit { foldParts.deallocate() }
 }
 
 extension IVFRetriever {
@@ -106,7 +116,7 @@ extension IVFRetriever {
         for l in 0..<nlist where batch.listStart[l + 1] > batch.listStart[l] {
             try withList(txn, UInt32(l)) { posting in
                 guard let posting, posting.count > 0 else { return }
-                scanBatch(posting, pairs: batch.listStart[l] ..< batch.listStart[l + 1], nprobe: nprobe, accept: plan.accept)
+                scanBatch(posting, list: l, pairs: batch.listStart[l] ..< batch.listStart[l + 1], nprobe: nprobe, accept: plan.accept)
             }
         }
 
@@ -152,14 +162,42 @@ extension IVFRetriever {
         }
         while batch.heaps.count < nq { batch.heaps.append(TopK(capacity: k)) }
         for i in 0..<nq { batch.heaps[i].reset(k: k) }
+        foldForScreens(count: nq)
+    }
+
+    /// Folds every query of the group for screening when the lists scanned have screens
+    /// (the resident copy of float32 lists); otherwise leaves `batch.folded` all nil.
+    private func foldForScreens(count nq: Int) {
+        let d = dimension, padded = (d + 3) / 4 * 4
+        if batch.folded.count < nq { batch.folded = [IVFScreenQuery?](repeating: nil, count: nq) }
+        for i in 0..<nq { batch.folded[i] = nil }
+        guard screensLists, let copy = lists, let quantizer = copy.screenQuantizer else { return }
+        if batch.foldCapacity < nq * 2 * padded {
+            batch.foldParts.deallocate()
+            batch.foldCapacity = nq * 2 * padded
+            batch.foldParts = .allocate(capacity: batch.foldCapacity)
+        }
+        if batch.foldWeights.count < d { batch.foldWeights = [Float](repeating: 0, count: d) }
+        let parts = batch.foldParts
+        batch.queries.withUnsafeBufferPointer { q in
+            batch.foldWeights.withUnsafeMutableBufferPointer { w in
+                for i in 0..<nq {
+                    let hi = parts + i * 2 * padded
+                    batch.folded[i] = Self.fold(q.baseAddress! + i * d, queryNorm2: batch.norms[i], quantizer: quantizer,
+                                                dimension: d, weights: w.baseAddress!, hi: hi, lo: hi + padded)
+                }
+            }
+        }
     }
 
     /// Scores one list against every query that probes it (`pairs` index `batch.pairs`):
     /// float32 by one block kernel (the list read from memory once for all those queries,
-    /// scores bit-identical to the single path's), int8 query by query from the codes (exact
-    /// integer sums; the list stays in cache after the first query).
-    private func scanBatch(_ posting: IVFPostingList, pairs: Range<Int>, nprobe: Int, accept: ((UInt32) -> Bool)?) {
-        let n = posting.count, d = dimension, m = pairs.count
+    /// scores bit-identical to the single path's), except that a query whose heap is full is
+    /// screened by the list's codes when it has them (`screened`, as single queries are);
+    /// int8 query by query from the codes (exact integer sums; the list stays in cache after
+    /// the first query).
+    private func scanBatch(_ posting: IVFPostingList, list l: Int, pairs: Range<Int>, nprobe: Int, accept: ((UInt32) -> Bool)?) {
+        let n = posting.count, d = dimension
         if posting.encoding == .int8 {
             reserveScores(n)
             entryScores.withUnsafeMutableBufferPointer { out in
@@ -175,8 +213,23 @@ extension IVFRetriever {
             }
             return
         }
+        batch.pending.removeAll(keepingCapacity: true)
+        let screen = screensLists ? lists?.screens[l] : nil
+        batch.queries.withUnsafeBufferPointer { q in
+            for p in pairs {
+                let pair = Int(batch.pairs[p]), i = pair / nprobe
+                if let screen, let folded = batch.folded[i], batch.heaps[i].isFull,
+                   screened(posting, screen: screen, folded: folded, query: q.baseAddress! + i * d, queryNorm2: batch.norms[i],
+                            centroidDot: batch.probed[pair].score, accept: accept, into: &batch.heaps[i]) {
+                    continue
+                }
+                batch.pending.append(p)
+            }
+        }
+        let m = batch.pending.count
+        guard m > 0 else { return }
         if batch.products.count < m * n { batch.products = [Float](repeating: 0, count: max(m * n, 2 * batch.products.count)) }
-        gatherQueries(pairs: pairs, nprobe: nprobe)
+        gatherQueries(nprobe: nprobe)
         batch.products.withUnsafeMutableBufferPointer { out in
             let scores = out.baseAddress!
             batch.gathered.withUnsafeBufferPointer { g in
@@ -189,20 +242,20 @@ extension IVFRetriever {
                                      dimension: d, into: scores)
                 }
             }
-            for (r, p) in pairs.enumerated() {
+            for (r, p) in batch.pending.enumerated() {
                 let i = Int(batch.pairs[p]) / nprobe
                 offer(scores: scores + r * n, posting: posting, accept: accept, into: &batch.heaps[i])
             }
         }
     }
 
-    /// Copies the queries of `pairs` into `batch.gathered`, one row each.
-    private func gatherQueries(pairs: Range<Int>, nprobe: Int) {
-        let d = dimension
-        if batch.gathered.count < pairs.count * d { batch.gathered = [Float](repeating: 0, count: pairs.count * d) }
+    /// Copies the queries of the pairs in `batch.pending` into `batch.gathered`, one row each.
+    private func gatherQueries(nprobe: Int) {
+        let d = dimension, m = batch.pending.count
+        if batch.gathered.count < m * d { batch.gathered = [Float](repeating: 0, count: m * d) }
         batch.gathered.withUnsafeMutableBufferPointer { g in
             batch.queries.withUnsafeBufferPointer { q in
-                for (r, p) in pairs.enumerated() {
+                for (r, p) in batch.pending.enumerated() {
                     let i = Int(batch.pairs[p]) / nprobe
                     (g.baseAddress! + r * d).update(from: q.baseAddress! + i * d, count: d)
                 }

@@ -31,6 +31,13 @@ final class IVFListScreenTests: XCTestCase {
             let b = try answers(full, fixture, queries: queries, k: k, nprobe: nprobe)
             XCTAssertEqual(a, b, "\(metric) k \(k) nprobe \(nprobe): screened answers equal the full scan's")
         }
+        // Batched answers screen each (list, query) pair once the query's heap is full.
+        for nprobe in [4, 12] {
+            let before = screened.screening.screened
+            XCTAssertEqual(try fixture.batched(screened, k: 10, nprobe: nprobe), try fixture.single(full, k: 10, nprobe: nprobe),
+                           "\(metric) nprobe \(nprobe): screened batches answer as full single scans")
+            XCTAssertGreaterThan(screened.screening.screened, before, "\(metric): the batch screened some pairs")
+        }
         let (rows, rescored) = screened.screening
         XCTAssertGreaterThan(rows, 100_000, "\(metric): lists were screened")
         XCTAssertEqual(full.screening.screened, 0)
@@ -60,8 +67,15 @@ final class IVFListScreenTests: XCTestCase {
         XCTAssertTrue(copy.screens.contains { $0?.clipped == true }, "\(metric): a clipped list")
         let later = queries + far + near
         for (k, nprobe) in [(10, 4), (10, 50)] {
-            XCTAssertEqual(try answers(screened, fixture, queries: later, k: k, nprobe: nprobe),
-                           try answers(full, fixture, queries: later, k: k, nprobe: nprobe), "\(metric) after clipped writes, nprobe \(nprobe)")
+            let expected = try answers(full, fixture, queries: later, k: k, nprobe: nprobe)
+            XCTAssertEqual(try answers(screened, fixture, queries: later, k: k, nprobe: nprobe), expected,
+                           "\(metric) after clipped writes, nprobe \(nprobe)")
+            let batched = try fixture.store.read { r in
+                try later.flatMap { $0 }.withUnsafeBufferPointer {
+                    try screened.searchBatch(r, queries: $0, parameters: SearchParameters(k: k, nprobe: nprobe), filter: nil)
+                }
+            }
+            XCTAssertEqual(batched, expected, "\(metric) after clipped writes, nprobe \(nprobe): screened batches")
         }
     }
 
