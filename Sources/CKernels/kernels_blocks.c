@@ -8,6 +8,11 @@
 
 static const float ck_blocks_lo_scale = 1.0f / 254.0f;
 
+/* Where row i's 4 bytes of group 0 sit in the blocks (group g is 64 bytes further per g). */
+static inline size_t ck_blocks_row_offset(size_t groups, size_t i) {
+    return (i / 16) * groups * 64 + (i % 16) * 4;
+}
+
 /* f = float(hi) + float(lo) / 254, then f + alpha * a when a row term is given. */
 static inline float ck_blocks_score(int32_t hi, int32_t lo, const float *a, float alpha, size_t i) {
     float low = (float)lo * ck_blocks_lo_scale;
@@ -21,7 +26,7 @@ static inline float ck_blocks_score(int32_t hi, int32_t lo, const float *a, floa
 
 static inline void ck_blocks_dots_generic(const int8_t *hi, const int8_t *lo, const uint8_t *blocks,
                                           size_t groups, size_t i, int32_t *sh, int32_t *sl) {
-    const uint8_t *block = blocks + (i / 16) * groups * 64 + (i % 16) * 4;
+    const uint8_t *block = blocks + ck_blocks_row_offset(groups, i);
     int32_t h = 0, l = 0;
     for (size_t g = 0; g < groups; g++) {
         for (size_t t = 0; t < 4; t++) {
@@ -81,6 +86,19 @@ static inline int32_t ck_blocks_word(const int8_t *p) {
     return w;
 }
 
+/* The lanes of a block of 16 that hold one of the `left` rows still to do. */
+static inline __mmask16 ck_blocks_valid(size_t left) {
+    return left < 16 ? (__mmask16)((1u << left) - 1) : (__mmask16)0xFFFF;
+}
+
+/* Appends the lane numbers set in m, plus `first`, to passing[count...]; returns the new count. */
+CK_BLOCKS_VNNI static inline size_t ck_blocks_compress(uint32_t *passing, size_t count, __mmask16 m, size_t first) {
+    if (!m) return count;
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    _mm512_mask_compressstoreu_epi32(passing + count, m, _mm512_add_epi32(lanes, _mm512_set1_epi32((int32_t)first)));
+    return count + (size_t)__builtin_popcount((unsigned)m);
+}
+
 /* The 16 scores of block b (rows past n_rows hold code 0 and are masked by the callers). */
 CK_BLOCKS_VNNI static inline __m512 ck_blocks_block_vnni(const int8_t *hi, const int8_t *lo,
                                                          const uint8_t *blocks, size_t n_rows,
@@ -106,8 +124,7 @@ CK_BLOCKS_VNNI static inline __m512 ck_blocks_block_vnni(const int8_t *hi, const
                              _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(l0, l1)),
                                            _mm512_set1_ps(ck_blocks_lo_scale)));
     if (a) {
-        size_t left = n_rows - b * 16;
-        __mmask16 m = left < 16 ? (__mmask16)((1u << left) - 1) : (__mmask16)0xFFFF;
+        __mmask16 m = ck_blocks_valid(n_rows - b * 16);
         f = _mm512_add_ps(f, _mm512_mul_ps(_mm512_set1_ps(alpha), _mm512_maskz_loadu_ps(m, a + b * 16)));
     }
     return f;
@@ -120,18 +137,11 @@ CK_BLOCKS_VNNI static size_t ck_u8_blocks_scan_vnni(const int8_t *hi, const int8
     size_t count = 0;
     const size_t n_blocks = (n_rows + 15) / 16;
     const __m512 minimum = _mm512_set1_ps(min_score);
-    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     for (size_t b = 0; b < n_blocks; b++) {
         if (b + 4 < n_blocks) ck_prefetch_bytes(blocks + (b + 4) * groups * 64, groups * 64);
         __m512 f = ck_blocks_block_vnni(hi, lo, blocks, n_rows, groups, a, alpha, b);
-        __mmask16 m = _mm512_cmp_ps_mask(f, minimum, _CMP_GE_OQ);
-        size_t left = n_rows - b * 16;
-        if (left < 16) m &= (__mmask16)((1u << left) - 1);
-        if (m) {
-            __m512i ids = _mm512_add_epi32(lanes, _mm512_set1_epi32((int32_t)(b * 16)));
-            _mm512_mask_compressstoreu_epi32(passing + count, m, ids);
-            count += (size_t)__builtin_popcount((unsigned)m);
-        }
+        __mmask16 m = _mm512_mask_cmp_ps_mask(ck_blocks_valid(n_rows - b * 16), f, minimum, _CMP_GE_OQ);
+        count = ck_blocks_compress(passing, count, m, b * 16);
     }
     return count;
 }
@@ -144,8 +154,7 @@ CK_BLOCKS_VNNI static float ck_u8_blocks_scores_vnni(const int8_t *hi, const int
     __m512 best = _mm512_set1_ps(-INFINITY);
     for (size_t b = 0; b < n_blocks; b++) {
         __m512 f = ck_blocks_block_vnni(hi, lo, blocks, n_rows, groups, a, alpha, b);
-        size_t left = n_rows - b * 16;
-        __mmask16 m = left < 16 ? (__mmask16)((1u << left) - 1) : (__mmask16)0xFFFF;
+        __mmask16 m = ck_blocks_valid(n_rows - b * 16);
         _mm512_mask_storeu_ps(scores + b * 16, m, f);
         best = _mm512_mask_max_ps(best, m, best, f);
     }
@@ -156,15 +165,10 @@ CK_BLOCKS_VNNI static size_t ck_scores_at_least_avx512(const float *scores, size
                                                        uint32_t *passing) {
     size_t count = 0;
     const __m512 minimum = _mm512_set1_ps(min_score);
-    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     for (size_t i = 0; i < n; i += 16) {
-        size_t left = n - i;
-        __mmask16 valid = left < 16 ? (__mmask16)((1u << left) - 1) : (__mmask16)0xFFFF;
+        __mmask16 valid = ck_blocks_valid(n - i);
         __mmask16 m = _mm512_mask_cmp_ps_mask(valid, _mm512_maskz_loadu_ps(valid, scores + i), minimum, _CMP_GE_OQ);
-        if (m) {
-            _mm512_mask_compressstoreu_epi32(passing + count, m, _mm512_add_epi32(lanes, _mm512_set1_epi32((int32_t)i)));
-            count += (size_t)__builtin_popcount((unsigned)m);
-        }
+        count = ck_blocks_compress(passing, count, m, i);
     }
     return count;
 }
@@ -333,7 +337,7 @@ float ck_encode_residual_blocks(const float *rows, size_t n, size_t dim, const f
             }
             for (size_t u = 0; u < 8; u++) error += partial[u];
             outside |= any;
-            uint8_t *base = blocks + (i / 16) * groups * 64 + (i % 16) * 4;
+            uint8_t *base = blocks + ck_blocks_row_offset(groups, i);
             for (size_t t2 = 0; t2 + 4 <= m; t2 += 4) memcpy(base + ((start + t2) / 4) * 64, codes + t2, 4);
             for (size_t t2 = m & ~(size_t)3; t2 < m; t2++) base[((start + t2) / 4) * 64 + (start + t2) % 4] = codes[t2];
         }

@@ -1,4 +1,3 @@
-import Dispatch
 import VectorMath
 
 /// One-byte codes of a float32 posting list's residuals (`x - c`, c the list's centroid) in
@@ -29,50 +28,21 @@ struct IVFListScreen {
     /// Encodes the rows of `posting` (float32) into `blocks` (zeroed, `byteCount` bytes).
     static func encode(_ posting: IVFPostingList, centroid: UnsafePointer<Float>, quantizer: ScalarQuantizer,
                        into blocks: UnsafeMutablePointer<UInt8>) -> IVFListScreen {
-        let inverse = quantizer.step.map { $0 > 0 ? 1 / $0 : 0 }
         var maxNorm: Float = 0
         for i in 0..<posting.count { maxNorm = max(maxNorm, posting.norms[i]) }
-        let (maxError, clipped) = quantizer.lower.withUnsafeBufferPointer { lower in
-            quantizer.step.withUnsafeBufferPointer { step in
-                inverse.withUnsafeBufferPointer { inv in
-                    BlockedCodes.encodeResiduals(posting.floatVector(0), count: posting.count, dimension: posting.dimension,
-                                                 center: centroid, lower: lower.baseAddress!, step: step.baseAddress!,
-                                                 inverseStep: inv.baseAddress!, halfStep: halfStep, into: blocks)
-                }
-            }
-        }
+        let (maxError, clipped) = BlockedCodes.encodeResiduals(posting.floatVector(0), count: posting.count, center: centroid,
+                                                               quantizer: quantizer, halfStep: halfStep, into: blocks)
         return IVFListScreen(blocks: blocks, maxErrorNorm: maxError * 1.0001, clipped: clipped, maxSquaredNorm: maxNorm)
     }
 
     /// A quantizer over the per-dimension ranges of the residuals of every row of `postings`
-    /// (float32), nil when there are none or a residual is not finite. Lists are split over
-    /// `threads` threads.
-    static func trainQuantizer(_ postings: [IVFPostingList?], centroids: UnsafePointer<Float>, dimension d: Int,
-                               threads: Int) -> ScalarQuantizer? {
-        let parts = max(1, threads)
-        var lower = [[Float]](repeating: [Float](repeating: .infinity, count: d), count: parts)
-        var upper = [[Float]](repeating: [Float](repeating: -.infinity, count: d), count: parts)
-        lower.withUnsafeMutableBufferPointer { lows in
-            upper.withUnsafeMutableBufferPointer { highs in
-                let lowBase = lows.baseAddress!, highBase = highs.baseAddress!
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
-                    var low = [Float](repeating: .infinity, count: d), high = [Float](repeating: -.infinity, count: d)
-                    for l in stride(from: part, to: postings.count, by: parts) {
-                        guard let posting = postings[l] else { continue }
-                        BlockedCodes.widenResidualRange(posting.floatVector(0), count: posting.count, dimension: d,
-                                                        center: centroids + l * d, lower: &low, upper: &high)
-                    }
-                    (lowBase + part).pointee = low
-                    (highBase + part).pointee = high
-                }
-            }
-        }
-        var low = lower[0], high = upper[0]
-        for part in 1..<parts {
-            for j in 0..<d {
-                low[j] = min(low[j], lower[part][j])
-                high[j] = max(high[j], upper[part][j])
-            }
+    /// (float32), nil when there are none or a residual is not finite.
+    static func trainQuantizer(_ postings: [IVFPostingList?], centroids: UnsafePointer<Float>, dimension d: Int) -> ScalarQuantizer? {
+        var low = [Float](repeating: .infinity, count: d), high = [Float](repeating: -.infinity, count: d)
+        for (l, posting) in postings.enumerated() {
+            guard let posting else { continue }
+            BlockedCodes.widenResidualRange(posting.floatVector(0), count: posting.count, dimension: d,
+                                            center: centroids + l * d, lower: &low, upper: &high)
         }
         for j in 0..<d where !(low[j].isFinite && high[j].isFinite && low[j] <= high[j]) { return nil }
         return ScalarQuantizer(lower: low, upper: high)

@@ -53,11 +53,11 @@ final class IVFResidentLists: @unchecked Sendable {
     }
 
     /// Trains the residual quantizer on every list and encodes each list's screen into one
-    /// huge-page buffer (lists split over two threads).
+    /// huge-page buffer (the encoding split over two threads).
     private static func screen(_ postings: [IVFPostingList?], centroids: UnsafePointer<Float>, dimension d: Int)
         -> (screens: [IVFListScreen?], owners: [AnyObject?], quantizer: ScalarQuantizer?) {
         let nlist = postings.count, threads = 2
-        guard let quantizer = IVFListScreen.trainQuantizer(postings, centroids: centroids, dimension: d, threads: threads) else {
+        guard let quantizer = IVFListScreen.trainQuantizer(postings, centroids: centroids, dimension: d) else {
             return ([IVFListScreen?](repeating: nil, count: nlist), [AnyObject?](repeating: nil, count: nlist), nil)
         }
         var starts = [Int](repeating: 0, count: nlist), total = 0

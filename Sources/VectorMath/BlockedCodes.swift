@@ -66,16 +66,20 @@ public final class BlockedCodes {
         (rows + 15) / 16 * ((dimension + 3) / 4) * 64
     }
 
+    /// Byte offset of row `row`'s first 4 codes (component `j` is at `+ (j / 4) * 64 + j % 4`).
+    @inline(__always)
+    static func rowOffset(_ row: Int, groups: Int) -> Int { (row / 16) * groups * 64 + (row % 16) * 4 }
+
     /// Writes the codes of row `row` into blocks at `blocks` (zeroed before, or holding the row).
     public static func store(_ codes: UnsafePointer<UInt8>, row: Int, dimension: Int, into blocks: UnsafeMutablePointer<UInt8>) {
-        let base = blocks + (row / 16) * ((dimension + 3) / 4) * 64 + (row % 16) * 4
+        let base = blocks + rowOffset(row, groups: (dimension + 3) / 4)
         for j in 0..<dimension { base[(j / 4) * 64 + j % 4] = codes[j] }
     }
 
     /// The codes of row `row`, written to `codes` (`dimension` bytes).
     public func get(_ row: Int, into codes: UnsafeMutablePointer<UInt8>) {
         precondition(row >= 0 && row < count, "BlockedCodes.get: row \(row) outside 0..<\(count)")
-        let base = storage + (row / 16) * blockBytes + (row % 16) * 4
+        let base = storage + Self.rowOffset(row, groups: groups)
         for j in 0..<dimension { codes[j] = base[(j / 4) * 64 + j % 4] }
     }
 
@@ -145,16 +149,23 @@ public final class BlockedCodes {
         ck_scores_at_least(scores, n, minScore, passing)
     }
 
-    /// Encodes `count` rows (`dimension` floats each) minus `center` into blocks at `blocks`
-    /// (zeroed, `byteCount(rows: count, dimension:)` bytes) with per-dimension `lower`, `step`
-    /// and `inverseStep` (0 where `step` is 0): `code = clamp(round((r - lower) / step), 0, 255)`.
-    /// Returns the largest `|r - decoded|` over the rows and whether some component's error
-    /// exceeded `step * halfStep` (it lay outside the range). `ck_encode_residual_blocks`.
-    public static func encodeResiduals(_ rows: UnsafePointer<Float>, count: Int, dimension: Int, center: UnsafePointer<Float>,
-                                       lower: UnsafePointer<Float>, step: UnsafePointer<Float>, inverseStep: UnsafePointer<Float>,
-                                       halfStep: Float, into blocks: UnsafeMutablePointer<UInt8>) -> (maxError: Float, clipped: Bool) {
+    /// Encodes `count` rows (`quantizer.dimension` floats each) minus `center` into blocks at
+    /// `blocks` (zeroed, `byteCount(rows: count, dimension:)` bytes) with `quantizer`'s ranges:
+    /// `code = clamp(round((r - lower) / step), 0, 255)`. Returns the largest `|r - decoded|`
+    /// over the rows and whether some component's error exceeded `step * halfStep` (it lay
+    /// outside the range). `ck_encode_residual_blocks`.
+    public static func encodeResiduals(_ rows: UnsafePointer<Float>, count: Int, center: UnsafePointer<Float>,
+                                       quantizer: ScalarQuantizer, halfStep: Float,
+                                       into blocks: UnsafeMutablePointer<UInt8>) -> (maxError: Float, clipped: Bool) {
         var clipped: Int32 = 0
-        let worst = ck_encode_residual_blocks(rows, count, dimension, center, lower, step, inverseStep, halfStep, blocks, &clipped)
+        let worst = quantizer.lower.withUnsafeBufferPointer { lower in
+            quantizer.step.withUnsafeBufferPointer { step in
+                quantizer.inverseStep.withUnsafeBufferPointer { inverse in
+                    ck_encode_residual_blocks(rows, count, quantizer.dimension, center, lower.baseAddress!, step.baseAddress!,
+                                              inverse.baseAddress!, halfStep, blocks, &clipped)
+                }
+            }
+        }
         return (worst, clipped != 0)
     }
 

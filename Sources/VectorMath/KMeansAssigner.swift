@@ -88,20 +88,11 @@ public struct KMeansAssigner {
                 }
                 offsets.withUnsafeBufferPointer { o in
                     let sBase = s.baseAddress!, oBase = o.baseAddress!
-                    let run = { (rows: Range<Int>) in
+                    Self.splitRows(n, workers: workers) { rows, _ in
                         for r in rows {
                             let (label, value) = Self.argmin(sBase + r * k, offsets: isL2 ? oBase : nil, count: k)
                             labels[start + r] = UInt32(label)
                             best?[start + r] = isL2 ? value : -value
-                        }
-                    }
-                    if workers == 1 || n < 64 {
-                        run(0..<n)
-                    } else {
-                        let per = (n + workers - 1) / workers
-                        DispatchQueue.concurrentPerform(iterations: workers) { w in
-                            let lo = min(n, w * per), hi = min(n, lo + per)
-                            if lo < hi { run(lo..<hi) }
                         }
                     }
                 }
@@ -122,19 +113,29 @@ public struct KMeansAssigner {
         var start = 0
         while start < count {
             let n = min(chunk, count - start)
-            let parts = workers == 1 || n < 64 ? 1 : workers
-            let per = (n + parts - 1) / parts
-            let run = { (w: Int) in
-                let lo = min(n, w * per), hi = min(n, lo + per)
-                for r in (start + lo)..<(start + hi) {
-                    let (label, value) = codes.nearest(points.baseAddress! + r * d, scratch: scratches[w])
-                    labels[r] = UInt32(label)
-                    best?[r] = isL2 ? value : -value
+            Self.splitRows(n, workers: workers) { rows, w in
+                for r in rows {
+                    let (label, value) = codes.nearest(points.baseAddress! + (start + r) * d, scratch: scratches[w])
+                    labels[start + r] = UInt32(label)
+                    best?[start + r] = isL2 ? value : -value
                 }
             }
-            if parts == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
             start += n
             progress?(start)
+        }
+    }
+
+    /// Runs `body(rows, worker)` over `0..<n` split into `workers` contiguous ranges on as
+    /// many threads (one call on this thread when `workers` is 1 or `n` is under 64).
+    static func splitRows(_ n: Int, workers: Int, _ body: (Range<Int>, Int) -> Void) {
+        guard workers > 1 && n >= 64 else {
+            body(0..<n, 0)
+            return
+        }
+        let per = (n + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lo = min(n, w * per), hi = min(n, lo + per)
+            if lo < hi { body(lo..<hi, w) }
         }
     }
 

@@ -103,6 +103,16 @@ final class ContextTests: XCTestCase {
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(3))
     }
 
+    /// `client` sends `bytes`; `context` receives them through `aio` into `message`.
+    private func receiveRequest(_ bytes: [UInt8], from client: Socket, on context: Context, aio: AIO, into message: Message,
+                                file: StaticString = #filePath, line: UInt = #line) throws {
+        try client.send(bytes)
+        context.receive(aio: aio)
+        aio.wait()
+        XCTAssertNil(aio.result, file: file, line: line)
+        XCTAssertTrue(aio.takeMessage(into: message), file: file, line: line)
+    }
+
     func testContextRoundTripWithWait() throws {
         let (socket, client, _) = try pair(listening: TestAddresses.inproc())
         let context = try Context(socket: socket)
@@ -110,12 +120,8 @@ final class ContextTests: XCTestCase {
         defer { aio.close() }
         aio.setTimeout(.seconds(5))
 
-        try client.send([1, 2, 3])
-        context.receive(aio: aio)
-        aio.wait()
-        XCTAssertNil(aio.result)
         let message = Message()
-        XCTAssertTrue(aio.takeMessage(into: message))
+        try receiveRequest([1, 2, 3], from: client, on: context, aio: aio, into: message)
         XCTAssertEqual(message.bytes, [1, 2, 3])
         try message.append([4])
         XCTAssertTrue(context.send(message, aio: aio))
@@ -153,11 +159,7 @@ final class ContextTests: XCTestCase {
         receiver.setTimeout(.seconds(5))
         let message = Message()
         for round in 0..<3 {
-            try client.send([UInt8(round), 1, 2])
-            context.receive(aio: receiver)
-            receiver.wait()
-            XCTAssertNil(receiver.result)
-            XCTAssertTrue(receiver.takeMessage(into: message))
+            try receiveRequest([UInt8(round), 1, 2], from: client, on: context, aio: receiver, into: message)
             XCTAssertEqual(sender.count, round == 0 ? 0 : 4, "before the send: the last send's count")
             try message.append([9])
             XCTAssertTrue(context.send(message, aio: sender))

@@ -121,13 +121,13 @@ final class BlockedCodesTests: XCTestCase {
             let center = rng.floats(d)
             var rows = (0..<(n * d)).map { center[$0 % d] + rng.floats(1)[0] * 1.1 }  // residuals within the range
             let lower = (0..<d).map { _ in Float(-1.2) }, upper = (0..<d).map { _ in Float(1.2) }
-            let step = zip(lower, upper).map { ($1 - $0) / 255 }, inverse = step.map { 1 / $0 }
+            let quantizer = ScalarQuantizer(lower: lower, upper: upper)
+            let step = quantizer.step
             for inside in [true, false] {
                 if !inside { rows[d + 1] = center[1] + 9 }  // row 1, component 1: far outside
                 var blocks = [UInt8](repeating: 0, count: BlockedCodes.byteCount(rows: n, dimension: d))
-                let (maxError, clipped) = BlockedCodes.encodeResiduals(rows, count: n, dimension: d, center: center, lower: lower,
-                                                                       step: step, inverseStep: inverse, halfStep: 0.5005,
-                                                                       into: &blocks)
+                let (maxError, clipped) = BlockedCodes.encodeResiduals(rows, count: n, center: center, quantizer: quantizer,
+                                                                       halfStep: 0.5005, into: &blocks)
                 XCTAssertEqual(clipped, !inside, "d=\(d)")
                 let codes = BlockedCodes(dimension: d)
                 var naiveWorst: Float = 0
