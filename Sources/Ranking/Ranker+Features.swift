@@ -21,22 +21,13 @@ extension Ranker {
         let w = windowRows.count
         Self.grow(&windowSimilarity, to: n * max(w, 1), 0)
 
-        try candidateRows.withUnsafeBufferPointer { rows in
-            try candidateVectors.withUnsafeMutableBufferPointer { v in
-                try candidatePresent.withUnsafeMutableBufferPointer { p in
-                    try VectorGather.gather(reader, rows: UnsafeBufferPointer(rebasing: rows[0 ..< n]), dimension: d,
-                                            into: v.baseAddress!, present: p.baseAddress!, keys: &sortKeys)
-                }
-            }
-        }
-        candidateVectors.withUnsafeBufferPointer { v in
-            candidatePresent.withUnsafeBufferPointer { present in
-                candidateInverseNorms.withUnsafeMutableBufferPointer { inverse in
-                    for c in 0 ..< n {
-                        var s: Float = 0
-                        let x = v.baseAddress! + c * d
-                        for j in 0 ..< d { s += x[j] * x[j] }
-                        inverse[c] = present[c] && s > 0 ? 1 / s.squareRoot() : 0
+        let table = try tables.table(reader)
+        candidateRows.withUnsafeBufferPointer { rows in
+            candidateVectors.withUnsafeMutableBufferPointer { v in
+                candidatePresent.withUnsafeMutableBufferPointer { p in
+                    candidateInverseNorms.withUnsafeMutableBufferPointer { inverse in
+                        VectorGather.gather(table, rows: UnsafeBufferPointer(rebasing: rows[0 ..< n]), into: v.baseAddress!,
+                                            present: p.baseAddress!, inverseNorms: inverse.baseAddress!)
                     }
                 }
             }

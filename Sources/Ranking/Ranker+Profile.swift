@@ -109,16 +109,16 @@ extension Ranker {
         Self.grow(&windowVectors, to: w * d, 0)
         Self.grow(&windowPresent, to: w, false)
         Self.grow(&windowInverseNorms, to: w, 0)
-        try windowRows.withUnsafeBufferPointer { rows in
-            try windowVectors.withUnsafeMutableBufferPointer { v in
-                try windowPresent.withUnsafeMutableBufferPointer { p in
-                    try VectorGather.gather(reader, rows: rows, dimension: d, into: v.baseAddress!, present: p.baseAddress!, keys: &sortKeys)
+        let table = try tables.table(reader)
+        windowRows.withUnsafeBufferPointer { rows in
+            windowVectors.withUnsafeMutableBufferPointer { v in
+                windowPresent.withUnsafeMutableBufferPointer { p in
+                    windowInverseNorms.withUnsafeMutableBufferPointer { inverse in
+                        VectorGather.gather(table, rows: rows, into: v.baseAddress!, present: p.baseAddress!,
+                                            inverseNorms: inverse.baseAddress!)
+                    }
                 }
             }
-        }
-        for j in 0 ..< w {
-            let norm = Self.norm(windowVectors, at: j * d, d)
-            windowInverseNorms[j] = windowPresent[j] && norm > 0 ? 1 / norm : 0
         }
 
         hasQuery = false
@@ -187,10 +187,11 @@ extension Ranker {
         guard s > 0 else { return }
         Self.grow(&sessionVectors, to: s * d, 0)
         Self.grow(&sessionPresent, to: s, false)
-        try sessionRows.withUnsafeBufferPointer { rows in
-            try sessionVectors.withUnsafeMutableBufferPointer { v in
-                try sessionPresent.withUnsafeMutableBufferPointer { p in
-                    try VectorGather.gather(reader, rows: rows, dimension: d, into: v.baseAddress!, present: p.baseAddress!, keys: &sortKeys)
+        let table = try tables.table(reader)
+        sessionRows.withUnsafeBufferPointer { rows in
+            sessionVectors.withUnsafeMutableBufferPointer { v in
+                sessionPresent.withUnsafeMutableBufferPointer { p in
+                    VectorGather.gather(table, rows: rows, into: v.baseAddress!, present: p.baseAddress!)
                 }
             }
         }
@@ -205,11 +206,5 @@ extension Ranker {
         }
         if !hasQuery { querySource = .session }
         hasQuery = true
-    }
-
-    static func norm(_ v: [Float], at start: Int, _ d: Int) -> Float {
-        var s: Float = 0
-        for j in start ..< start + d { s += v[j] * v[j] }
-        return s.squareRoot()
     }
 }

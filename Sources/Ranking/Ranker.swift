@@ -70,7 +70,8 @@ public final class Ranker {
     var mmrTaken: [Bool] = []
     var picks: [Int] = []
     var capCounts: [Int32] = []
-    var sortKeys: [UInt64] = []
+    /// The vector table of the snapshot last ranked from (candidate, window and session vectors).
+    var tables = VectorTableCache()
     var sessionRows: [UInt32] = []
     var sessionVectors: [Float] = []
     var sessionPresent: [Bool] = []

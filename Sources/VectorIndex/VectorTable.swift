@@ -66,12 +66,14 @@ public struct VectorTable {
 
 /// A retriever's vector table of the snapshot it searched last, reused while the snapshot is
 /// the same (the same transaction object at the same write sequence) and rebuilt otherwise.
-struct VectorTableCache {
+public struct VectorTableCache {
     private var table: VectorTable?
     private var key: (ObjectIdentifier, UInt64)?
 
+    public init() {}
+
     /// The table of `reader`'s snapshot. Throws the store's errors.
-    mutating func table(_ reader: StoreReader) throws -> VectorTable {
+    public mutating func table(_ reader: StoreReader) throws -> VectorTable {
         let current = (ObjectIdentifier(reader.transaction), try reader.writeSequence())
         if let table, let key, key == current { return table }
         let fresh = try VectorTable(reader)
