@@ -4,29 +4,45 @@ import VectorMath
 /// steps), in huge-page memory: the graph walk of an int8 HNSW scores neighbours on these
 /// (a quarter of the bytes of float32) and re-scores only its final candidates in float32.
 ///
-/// `offsets[r]` is subtracted from every score of row `r`: the decoded squared norm for L2
-/// (score = 2 q.x^ - |q|^2 - |x^|^2 = -|q - x^|^2), 0 for inner product, NaN for a row without
-/// a vector (a NaN score is a dead end of the walk, as with float32).
+/// Each row is `dimension` code bytes followed by its score offset (a little-endian f32, read
+/// unaligned), so scoring a neighbour touches only the lines of its own row. The offset is
+/// subtracted from every score of the row: the decoded squared norm for L2 (score =
+/// 2 q.x^ - |q|^2 - |x^|^2 = -|q - x^|^2), 0 for inner product, NaN for a row without a vector
+/// (a NaN score is a dead end of the walk, as with float32).
 final class HNSWCodes {
     let quantizer: ScalarQuantizer
     let dimension: Int
     let metric: Metric
+    /// Bytes per row: the codes and the offset.
+    let rowBytes: Int
     private(set) var capacity: Int
-    private var codeBuffer: HugePageBuffer
-    private var offsetBuffer: HugePageBuffer
-    private(set) var codes: UnsafeMutablePointer<UInt8>
-    private(set) var offsets: UnsafeMutablePointer<Float>
+    private var buffer: HugePageBuffer
+    private(set) var rows: UnsafeMutablePointer<UInt8>
 
     init(quantizer: ScalarQuantizer, metric: Metric, capacity: Int) {
         self.quantizer = quantizer
         self.dimension = quantizer.dimension
         self.metric = metric
+        rowBytes = quantizer.dimension + 4
         self.capacity = max(capacity, 1)
-        codeBuffer = HugePageBuffer(bytes: self.capacity * quantizer.dimension)
-        offsetBuffer = HugePageBuffer(bytes: self.capacity * 4)
-        codes = codeBuffer.base.bindMemory(to: UInt8.self, capacity: self.capacity * quantizer.dimension)
-        offsets = offsetBuffer.base.bindMemory(to: Float.self, capacity: self.capacity)
-        offsets.update(repeating: .nan, count: self.capacity)
+        buffer = HugePageBuffer(bytes: self.capacity * rowBytes)
+        rows = buffer.base.bindMemory(to: UInt8.self, capacity: self.capacity * rowBytes)
+        for r in 0..<self.capacity { setOffset(.nan, UInt32(r)) }
+    }
+
+    /// The codes of `row`.
+    @inline(__always)
+    func codes(_ row: UInt32) -> UnsafeMutablePointer<UInt8> { rows + Int(row) * rowBytes }
+
+    /// The score offset of `row`.
+    @inline(__always)
+    func offset(_ row: UInt32) -> Float {
+        UnsafeRawPointer(rows + Int(row) * rowBytes + dimension).loadUnaligned(as: Float.self)
+    }
+
+    @inline(__always)
+    private func setOffset(_ value: Float, _ row: UInt32) {
+        UnsafeMutableRawPointer(rows + Int(row) * rowBytes + dimension).storeBytes(of: value, as: Float.self)
     }
 
     /// Trains the quantizer on up to `sampleRows` rows of `table` spread over it (each
@@ -63,43 +79,52 @@ final class HNSWCodes {
     /// (Re-)encodes `row` from `table` (growing the arrays when needed).
     func encode(_ row: UInt32, _ table: VectorTable) {
         reserve(Int(row) + 1)
-        let at = codes + Int(row) * dimension
+        let at = codes(row)
         guard table.hasVector(row), let v = table.vector(row) else {
             at.update(repeating: 0, count: dimension)
-            offsets[Int(row)] = .nan
+            setOffset(.nan, row)
             return
         }
         let norm = quantizer.encode(v, into: at)
-        offsets[Int(row)] = metric == .l2 ? norm : 0
+        setOffset(metric == .l2 ? norm : 0, row)
     }
 
     /// Grows the arrays to hold rows `0 ..< n` (not while searches run).
     func reserve(_ n: Int) {
         guard n > capacity else { return }
         let newCapacity = max(n, capacity + capacity / 2)
-        let c = HugePageBuffer(bytes: newCapacity * dimension)
-        let o = HugePageBuffer(bytes: newCapacity * 4)
-        let newCodes = c.base.bindMemory(to: UInt8.self, capacity: newCapacity * dimension)
-        let newOffsets = o.base.bindMemory(to: Float.self, capacity: newCapacity)
-        newCodes.update(from: codes, count: capacity * dimension)
-        newOffsets.update(from: offsets, count: capacity)
-        (newOffsets + capacity).update(repeating: .nan, count: newCapacity - capacity)
-        codeBuffer = c
-        offsetBuffer = o
-        codes = newCodes
-        offsets = newOffsets
+        let grown = HugePageBuffer(bytes: newCapacity * rowBytes)
+        let newRows = grown.base.bindMemory(to: UInt8.self, capacity: newCapacity * rowBytes)
+        newRows.update(from: rows, count: capacity * rowBytes)
+        let old = capacity
+        buffer = grown
+        rows = newRows
         capacity = newCapacity
+        for r in old..<newCapacity { setOffset(.nan, UInt32(r)) }
     }
 
     /// Copies rows `first ..< first + count` in from a stored block of `stride` rows:
     /// `stride * dimension` code bytes, then `stride` offsets.
     func load(first: Int, count: Int, from bytes: UnsafeRawPointer, stride: Int) {
         reserve(first + count)
-        UnsafeMutableRawPointer(codes + first * dimension).copyMemory(from: bytes, byteCount: count * dimension)
-        UnsafeMutableRawPointer(offsets + first).copyMemory(from: bytes + stride * dimension, byteCount: count * 4)
+        for i in 0..<count {
+            let row = UInt32(first + i)
+            UnsafeMutableRawPointer(codes(row)).copyMemory(from: bytes + i * dimension, byteCount: dimension)
+            setOffset(Float(bitPattern: UInt32(littleEndian: (bytes + stride * dimension + i * 4).loadUnaligned(as: UInt32.self))), row)
+        }
     }
 
-    var memoryBytes: Int { capacity * (dimension + 4) }
+    /// Writes rows `first ..< first + count` in the stored block layout of `stride` rows (the
+    /// inverse of `load`); `out` holds `stride * (dimension + 4)` bytes.
+    func store(first: Int, count: Int, into out: UnsafeMutableRawPointer, stride: Int) {
+        for i in 0..<count {
+            let row = UInt32(first + i)
+            (out + i * dimension).copyMemory(from: codes(row), byteCount: dimension)
+            (out + stride * dimension + i * 4).storeBytes(of: offset(row).bitPattern.littleEndian, as: UInt32.self)
+        }
+    }
+
+    var memoryBytes: Int { capacity * rowBytes }
 }
 
 /// A query folded into an `HNSWCodes` frame for a walk: the float weights of
@@ -131,21 +156,20 @@ struct CodeQuery {
     @inline(__always)
     func score(_ row: UInt32) -> Float {
         let d = codes.dimension
-        let sum = Kernels.u8s8Dot(weights, codes.codes + Int(row) * d, count: d)
-        return Float(sum) * inverseScale + constant - codes.offsets[Int(row)]
+        let sum = Kernels.u8s8Dot(weights, codes.codes(row), count: d)
+        return Float(sum) * inverseScale + constant - codes.offset(row)
     }
 
     @inline(__always)
     func score(rows: UnsafePointer<UInt32>, count: Int, into out: UnsafeMutablePointer<Float>) {
         let d = codes.dimension
         out.withMemoryRebound(to: Int32.self, capacity: count) { sums in
-            Kernels.u8s8DotGather(weights, base: codes.codes, stride: d, ids: rows, count: count, dimension: d, into: sums)
+            Kernels.u8s8DotGather(weights, base: codes.rows, stride: codes.rowBytes, ids: rows, count: count, dimension: d, into: sums)
         }
         let raw = UnsafeMutableRawPointer(out)
-        let offsets = codes.offsets
         for i in 0..<count {
             let sum = raw.load(fromByteOffset: i * 4, as: Int32.self)
-            raw.storeBytes(of: Float(sum) * inverseScale + constant - offsets[Int(rows[i])], toByteOffset: i * 4, as: Float.self)
+            raw.storeBytes(of: Float(sum) * inverseScale + constant - codes.offset(rows[i]), toByteOffset: i * 4, as: Float.self)
         }
     }
 }

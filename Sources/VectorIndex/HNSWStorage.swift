@@ -137,8 +137,7 @@ enum HNSWStorage {
         try KeyCodec.withRowKey(UInt32(b)) { k in
             try txn.reserve(nodesPerBlock * (d + 4), forKey: k, in: tables.codes!) { out in
                 out.initializeMemory(as: UInt8.self, repeating: 0)
-                out.baseAddress!.copyMemory(from: codes.codes + first * d, byteCount: n * d)
-                (out.baseAddress! + nodesPerBlock * d).copyMemory(from: codes.offsets + first, byteCount: n * 4)
+                codes.store(first: first, count: n, into: out.baseAddress!, stride: nodesPerBlock)
             }
         }
     }

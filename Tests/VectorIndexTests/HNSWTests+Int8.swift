@@ -26,6 +26,21 @@ extension HNSWTests {
         }
     }
 
+    /// Each code row carries its score offset right after its bytes: an odd dimension puts the
+    /// offsets at unaligned addresses, and L2 (the metric whose offsets are not 0) must still
+    /// walk well, before and after a save and reopen.
+    func testInt8WalkWithAnOddDimension() throws {
+        let d = try clustered(count: 5_000, dimension: 13, queries: 100)
+        let store = try makeStore(d, metric: .l2)
+        let built = try build(store, int8Parameters())
+        try store.write { try built.save($0) }
+        let loaded = try IndexCatalog.open(store, kind: .hnsw)
+        for index in [built, loaded] as [any SearchIndex] {
+            let r = try recall(store, index, d, ef: 64)
+            XCTAssertGreaterThanOrEqual(r, 0.95, index.summary)
+        }
+    }
+
     /// The walk's scores are approximate, the answer's are not: every returned score is the
     /// exact float32 score of that row.
     func testInt8WalkReturnsExactScores() throws {
