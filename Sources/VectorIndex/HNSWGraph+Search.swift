@@ -75,8 +75,7 @@ extension HNSWGraph {
                 if scratch.results.count < ef || s > scratch.results.topScore {
                     scratch.candidates.push(s, candidate)
                     if accept?(candidate) ?? true {
-                        scratch.results.push(s, candidate)
-                        if scratch.results.count > ef { scratch.results.pop() }
+                        if scratch.results.count < ef { scratch.results.push(s, candidate) } else { scratch.results.replaceTop(s, candidate) }
                     }
                 }
             }

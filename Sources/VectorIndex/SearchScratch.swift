@@ -76,6 +76,23 @@ struct ScoreHeap {
         rows[i] = row
     }
 
+    /// Replaces the top entry with (`score`, `row`): `push` then `pop` in one sift.
+    @inline(__always)
+    mutating func replaceTop(_ score: Float, _ row: UInt32) {
+        var i = 0
+        while true {
+            var child = 2 * i + 1
+            if child >= count { break }
+            if child + 1 < count && above(scores[child + 1], scores[child]) { child += 1 }
+            if !above(scores[child], score) { break }
+            scores[i] = scores[child]
+            rows[i] = rows[child]
+            i = child
+        }
+        scores[i] = score
+        rows[i] = row
+    }
+
     @inline(__always)
     mutating func removeAll() { count = 0 }
 }
