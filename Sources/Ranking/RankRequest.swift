@@ -67,6 +67,14 @@ public struct RankRequest: Sendable, Equatable {
         if let cap = rules.categoryCap, cap < 1 { throw bad("rules.categoryCap", "\(cap): expected at least 1") }
         if let m = rules.minScore, !m.isFinite { throw bad("rules.minScore", "\(m): expected a finite number") }
         if case .vector(let v) = target, v.contains(where: { !$0.isFinite }) { throw bad("target", "vector has a NaN or infinite component") }
+        for (field, t) in [("context.time", context.time), ("context.historyBefore", context.historyBefore)] {
+            if let t, !RequestContext.times.contains(t) {
+                throw bad(field, "\(t): expected \(RequestContext.times.lowerBound)...\(RequestContext.times.upperBound) (seconds since 1970, years 1 to 9999)")
+            }
+        }
+        guard RequestContext.utcOffsets.contains(context.utcOffsetSeconds) else {
+            throw bad("context.utcOffsetSeconds", "\(context.utcOffsetSeconds): expected -86400...86400")
+        }
     }
 }
 
@@ -111,6 +119,11 @@ public struct RequestContext: Sendable, Equatable {
     public var sessionWeight: Float
     /// Replay: only history entries strictly before this time count (training and evaluation).
     public var historyBefore: Int64?
+
+    /// Request times a request may carry: 0001-01-01T00:00:00Z ... 9999-12-31T23:59:59Z.
+    public static let times: ClosedRange<Int64> = -62_135_596_800 ... 253_402_300_799
+    /// UTC offsets a request may carry, in seconds.
+    public static let utcOffsets: ClosedRange<Int64> = -86_400 ... 86_400
 
     public init(time: Int64? = nil, utcOffsetSeconds: Int64 = 0, values: [String: String] = [:],
                 sessionItems: [ExternalID] = [], sessionWeight: Float = 0.5, historyBefore: Int64? = nil) {

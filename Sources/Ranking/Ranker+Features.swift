@@ -125,7 +125,7 @@ extension Ranker {
                     let r = candidateRows[c]
                     // Unknown, or released after the request time (no age yet): missing.
                     guard known(r), released[Int(r)] != HistoryEntry.unknownTime, released[Int(r)] <= time else { out[c] = .nan; continue }
-                    let age = Double(time - released[Int(r)])
+                    let age = Double(time) - Double(released[Int(r)])
                     out[c] = b == .itemAge ? Float(log1p(age / Self.secondsPerDay)) : Float(max(0, 1 - age / newSeconds))
                 }
             case .itemCategoryCount:
@@ -155,7 +155,7 @@ extension Ranker {
                 for c in 0 ..< n {
                     let r = candidateRows[c]
                     guard known(r), released[Int(r)] != HistoryEntry.unknownTime, released[Int(r)] <= time else { out[c] = .nan; continue }
-                    let age = Double(time - released[Int(r)])
+                    let age = Double(time) - Double(released[Int(r)])
                     out[c] = Float(max(0, 1 - age / newSeconds)) * newItemTaste
                 }
             case .historyMaxSimilarity: for c in 0 ..< n { out[c] = maxSimilarity[c] }

@@ -17,16 +17,24 @@ extension Ranker {
     /// distributions, user features) and finds the query vector.
     func prepare(_ reader: StoreReader, userRow: UInt32?, target: RankRequest.Target?, context: RequestContext) throws {
         time = context.time ?? Int64(Date().timeIntervalSince1970)
-        let local = time + context.utcOffsetSeconds
-        let secondOfDay = ((local % 86_400) + 86_400) % 86_400
-        hourOfDay = Double(secondOfDay) / 3600
-        let day = (local - secondOfDay) / 86_400
-        weekday = Int(((day + 4) % 7 + 7) % 7)   // 1970-01-01 was a Thursday; 0 = Sunday
+        let clock = Self.localClock(time, offset: context.utcOffsetSeconds)
+        hourOfDay = Double(clock.second) / 3600
+        weekday = Int(((clock.day + 4) % 7 + 7) % 7)   // 1970-01-01 was a Thursday; 0 = Sunday
         contextValues = context.values
         utcOffset = context.utcOffsetSeconds
         self.userRow = userRow
         try loadProfile(reader, cutoff: context.historyBefore ?? .max)
         try findQuery(reader, target: target, context: context)
+    }
+
+    /// The local day (since 1970-01-01) and second of that day of `time` at UTC offset
+    /// `offset`, for any two Int64 values (no sum that could overflow is formed).
+    static func localClock(_ time: Int64, offset: Int64) -> (day: Int64, second: Int64) {
+        var day = time / 86_400 + offset / 86_400
+        var second = time % 86_400 + offset % 86_400   // within (-172800, 172800)
+        while second < 0 { second += 86_400; day -= 1 }
+        while second >= 86_400 { second -= 86_400; day += 1 }
+        return (day, second)
     }
 
     private func loadProfile(_ reader: StoreReader, cutoff: Int64) throws {
@@ -64,20 +72,19 @@ extension Ranker {
             }
             guard t != HistoryEntry.unknownTime else { continue }
             latest = max(latest, t)
-            let second = (((t + utcOffset) % 86_400) + 86_400) % 86_400
-            hourShare[Int(second / 3600)] += 1
+            hourShare[Int(Self.localClock(t, offset: utcOffset).second / 3600)] += 1
             timedEvents += 1
             if let released = catalog.released, Int(row) < released.count, released[Int(row)] != HistoryEntry.unknownTime {
-                let age = t - released[Int(row)]
+                let age = Double(t) - Double(released[Int(row)])
                 if age >= 0 {
                     datedCount += 1
-                    if Double(age) < catalog.options.newItemDays * Self.secondsPerDay { newCount += 1 }
+                    if age < catalog.options.newItemDays * Self.secondsPerDay { newCount += 1 }
                 }
             }
         }
         if timedEvents > 0 {
             for h in 0 ..< 24 { hourShare[h] /= Float(timedEvents) }
-            recencyDays = Float(max(0, Double(time - latest) / Self.secondsPerDay))
+            recencyDays = Float(max(0, (Double(time) - Double(latest)) / Self.secondsPerDay))
         }
         if datedCount > 0 { newItemTaste = Float(newCount) / Float(datedCount) }
         if labelTotal > 0 {

@@ -1,3 +1,4 @@
+import Ranking
 import Store
 import VectorIndex
 import VectorMath
@@ -115,8 +116,13 @@ extension RequestHandler {
             }
             query.sessionWeight = session.weight
         }
-        if session.hasTime { query.time = session.time }
-        guard abs(session.utcOffsetSeconds) <= 86_400 else {
+        if session.hasTime {
+            guard RequestContext.times.contains(session.time) else {
+                throw ServerError.badRequest("\(field).session.time \(session.time): expected \(RequestContext.times.lowerBound)...\(RequestContext.times.upperBound) (seconds since 1970, years 1 to 9999)")
+            }
+            query.time = session.time
+        }
+        guard RequestContext.utcOffsets.contains(session.utcOffsetSeconds) else {
             throw ServerError.badRequest("\(field).session.utcOffsetSeconds \(session.utcOffsetSeconds): expected -86400...86400")
         }
         query.utcOffsetSeconds = session.utcOffsetSeconds

@@ -239,10 +239,33 @@ final class RankerTests: XCTestCase {
         XCTAssertThrowsError(try rank(RankRequest(target: .popular, mmr: MMROptions(lambda: 1.5)))) {
             XCTAssertEqual($0 as? RankingError, .invalidRequest(field: "mmr.lambda", reason: "1.5: expected 0...1"))
         }
+        var late = RankRequest(target: .popular)
+        late.context.time = .max
+        XCTAssertThrowsError(try rank(late)) {
+            XCTAssertEqual($0 as? RankingError, .invalidRequest(field: "context.time",
+                reason: "9223372036854775807: expected -62135596800...253402300799 (seconds since 1970, years 1 to 9999)"))
+        }
+        var offset = RankRequest(target: .popular)
+        offset.context.utcOffsetSeconds = .min
+        XCTAssertThrowsError(try rank(offset)) {
+            XCTAssertEqual($0 as? RankingError, .invalidRequest(field: "context.utcOffsetSeconds",
+                reason: "-9223372036854775808: expected -86400...86400"))
+        }
         var unknownCategory = RankRequest(target: .popular)
         unknownCategory.filters.includeCategories = ["nope"]
         XCTAssertThrowsError(try rank(unknownCategory)) {
             XCTAssertEqual($0 as? RankingError, .unknownLabel(column: "categories", label: "nope"))
         }
+    }
+
+    /// The local day and second of any Int64 time at any offset, without overflow (stored
+    /// history timestamps are not range-checked the way request times are).
+    func testLocalClockOfExtremeTimes() {
+        XCTAssertTrue(Ranker.localClock(-1, offset: 0) == (-1, 86_399))
+        XCTAssertTrue(Ranker.localClock(86_399, offset: 1) == (1, 0))
+        XCTAssertTrue(Ranker.localClock(0, offset: -86_400) == (-1, 0))
+        XCTAssertTrue(Ranker.localClock(.max, offset: 86_400) == (Int64.max / 86_400 + 1, Int64.max % 86_400))
+        XCTAssertTrue(Ranker.localClock(.min, offset: -86_400) == (Int64.min / 86_400 - 2, 86_400 + Int64.min % 86_400))
+        XCTAssertTrue(Ranker.localClock(.max, offset: .max) == (Int64.max / 86_400 * 2 + 1, 2 * (Int64.max % 86_400) - 86_400))
     }
 }

@@ -174,6 +174,18 @@ final class RankingServerTests: XCTestCase {
         var weight = Self.recommend(0)
         weight.recommend.session.weight = 2
         assertError(try c.call(weight), .badRequest, "session.weight")
+        // Extreme 64-bit times and offsets are refused, not overflowed (they stopped the server once).
+        for (time, offset, field) in [(Self.time, Int64.min, "session.utcOffsetSeconds"), (Int64.max, 1, "session.time"),
+                                      (Int64.min, 0, "session.time"), (Self.time, 86_401, "session.utcOffsetSeconds")] {
+            var extreme = Self.recommend(0)
+            extreme.recommend.session.time = time
+            extreme.recommend.session.utcOffsetSeconds = offset
+            assertError(try c.call(extreme), .badRequest, field)
+        }
+        var edge = Self.recommend(0)
+        edge.recommend.session.time = RequestContext.times.upperBound
+        edge.recommend.session.utcOffsetSeconds = 86_400
+        XCTAssertEqual(try c.call(edge).results.hits.count, 10)
     }
 
     func testHealthNamesTheModelAndColdStartsWork() throws {
