@@ -110,6 +110,9 @@ public struct Importer {
                 if case let .nonFiniteValue(_, id, column) = error, let i = batch.ids.firstIndex(of: id) {
                     throw IngestError.nonFinite(file: source.path, location: batch.locations[i], column: column)
                 }
+                if case let .vectorTooLong(_, id, _) = error, let i = batch.ids.firstIndex(of: id) {
+                    throw IngestError.rejected(file: source.path, location: batch.locations[i], reason: error)
+                }
                 throw IngestError.rejected(file: source.path, location: batch.locations.first, reason: error)
             }
             for (i, row) in rows.enumerated() where !seen.insert(row) {

@@ -1,5 +1,6 @@
 import Store
 import VectorIndex
+import VectorMath
 
 /// One request to the ranking pipeline: what to start from, how many results, filters,
 /// context, business rules and diversity.
@@ -66,7 +67,13 @@ public struct RankRequest: Sendable, Equatable {
         }
         if let cap = rules.categoryCap, cap < 1 { throw bad("rules.categoryCap", "\(cap): expected at least 1") }
         if let m = rules.minScore, !m.isFinite { throw bad("rules.minScore", "\(m): expected a finite number") }
-        if case .vector(let v) = target, v.contains(where: { !$0.isFinite }) { throw bad("target", "vector has a NaN or infinite component") }
+        if case .vector(let v) = target {
+            if v.contains(where: { !$0.isFinite }) { throw bad("target", "vector has a NaN or infinite component") }
+            let squaredNorm = v.withUnsafeBufferPointer { $0.isEmpty ? 0 : Distance.squaredNorm($0.baseAddress!, count: $0.count) }
+            if squaredNorm > Distance.maximumSquaredNorm {
+                throw bad("target", "vector's squared norm \(squaredNorm) exceeds \(Distance.maximumSquaredNorm) (scores would overflow float32)")
+            }
+        }
         for (field, t) in [("context.time", context.time), ("context.historyBefore", context.historyBefore)] {
             if let t, !RequestContext.times.contains(t) {
                 throw bad(field, "\(t): expected \(RequestContext.times.lowerBound)...\(RequestContext.times.upperBound) (seconds since 1970, years 1 to 9999)")

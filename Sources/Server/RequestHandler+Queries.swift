@@ -169,6 +169,10 @@ extension RequestHandler {
         if let i = v.firstIndex(where: { !$0.isFinite }) {
             throw ServerError.badRequest("\(field)[\(i)] is \(v[i]): components must be finite")
         }
+        let squaredNorm = v.withUnsafeBufferPointer { Distance.squaredNorm($0.baseAddress!, count: v.count) }
+        guard squaredNorm <= Distance.maximumSquaredNorm else {
+            throw ServerError.badRequest("\(field): squared norm \(squaredNorm) exceeds \(Distance.maximumSquaredNorm) (scores would overflow float32)")
+        }
     }
 
     func results<C: Collection>(_ ranked: C, features: [String], reader: StoreReader) throws -> Ann_V1_Results

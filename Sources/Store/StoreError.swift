@@ -17,6 +17,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooManyRows(Entity)
     case invalidDimension(Int)
     case nonFiniteValue(Entity, ExternalID, column: Int)
+    /// A vector whose squared norm exceeds `Distance.maximumSquaredNorm` (scores would overflow).
+    case vectorTooLong(Entity, ExternalID, squaredNorm: Float)
     case featureKindMismatch(Entity, column: String, expected: FeatureKind, got: FeatureKind)
     case invalidFeatureName(String)
     case tooManyFeatureColumns(Entity)
@@ -39,6 +41,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidDimension(d): return "invalid dimension \(d): expected 1...65536"
         case let .nonFiniteValue(entity, id, column):
             return "\(entity) '\(id)': component \(column) is NaN or infinite"
+        case let .vectorTooLong(entity, id, squaredNorm):
+            return "\(entity) '\(id)': squared norm \(squaredNorm) exceeds \(Distance.maximumSquaredNorm) (scores with it would overflow float32; scale the vectors down)"
         case let .featureKindMismatch(entity, column, expected, got):
             return "\(entity) feature '\(column)' is \(expected) in the store, got \(got)"
         case let .invalidFeatureName(name): return "invalid feature name '\(name)': 1...200 bytes, no control characters"

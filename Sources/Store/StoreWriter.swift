@@ -100,9 +100,12 @@ public final class StoreWriter {
         for (i, id) in ids.enumerated() {
             let row = try resolve(id, entity).row
             let v = UnsafeBufferPointer(rebasing: vectors[i * meta.dimension ..< (i + 1) * meta.dimension])
-            // One SIMD pass: a NaN or infinite component makes the squared norm non-finite.
-            if !Distance.squaredNorm(v.baseAddress!, count: meta.dimension).isFinite, let column = Self.firstNonFinite(v) {
-                throw StoreError.nonFiniteValue(entity, id, column: column)
+            // One SIMD pass: a NaN or infinite component makes the squared norm non-finite, and
+            // so does a vector so long that scores with it would overflow float32.
+            let squaredNorm = Distance.squaredNorm(v.baseAddress!, count: meta.dimension)
+            if !(squaredNorm <= Distance.maximumSquaredNorm) {
+                if let column = Self.firstNonFinite(v) { throw StoreError.nonFiniteValue(entity, id, column: column) }
+                throw StoreError.vectorTooLong(entity, id, squaredNorm: squaredNorm)
             }
             try setVector(v, row: row, entity, meta: meta)
             rows.append(row)

@@ -83,6 +83,11 @@ public enum Distance {
         return total
     }
 
+    /// The largest squared norm a stored or query vector may have: a quarter of the largest
+    /// float, so that every score between two such vectors (a dot product, at most |q||x|, or a
+    /// squared distance, at most (|q| + |x|)^2) and every partial sum of one stays finite.
+    public static let maximumSquaredNorm = Float.greatestFiniteMagnitude / 4
+
     /// Squared Euclidean norm of `v` (`count` floats).
     @inlinable
     public static func squaredNorm(_ v: UnsafePointer<Float>, count: Int) -> Float {

@@ -204,6 +204,10 @@ struct Query: ParsableCommand {
             v.append(x)
         }
         guard v.count == dimension else { throw ValidationError("--vector has \(v.count) components, the store holds \(dimension)-d vectors") }
+        let squaredNorm = v.withUnsafeBufferPointer { Distance.squaredNorm($0.baseAddress!, count: dimension) }
+        guard squaredNorm <= Distance.maximumSquaredNorm else {
+            throw ValidationError("--vector: squared norm \(squaredNorm) exceeds \(Distance.maximumSquaredNorm) (scores would overflow float32)")
+        }
         return v
     }
 
@@ -213,6 +217,12 @@ struct Query: ParsableCommand {
         var data: [Float] = []
         var count = 0
         while try reader.next(into: &batch, maxRows: 8192) {
+            let tooLong = batch.vectors.withUnsafeBufferPointer { v in
+                (0 ..< batch.count).first { !(Distance.squaredNorm(v.baseAddress! + $0 * dimension, count: dimension) <= Distance.maximumSquaredNorm) }
+            }
+            if let row = tooLong {
+                throw ValidationError("\(path), \(batch.locations[row]): squared norm exceeds \(Distance.maximumSquaredNorm) (scores would overflow float32)")
+            }
             data += batch.vectors
             count += batch.count
         }

@@ -132,6 +132,12 @@ final class ImporterTests: XCTestCase {
         try assertRejected(request(items: nan, itemIDs: try files.write("nan.txt", text: "5\n6\n7\n")),
                            .nonFinite(file: nan, location: .row(2), column: 1))
 
+        let long = try npy("long.npy", [[1, 2, 3], [0, 1e19, 0], [7, 8, 9]])
+        try assertRejected(request(items: long, itemIDs: try files.write("long.txt", text: "5\n6\n7\n")),
+                           .rejected(file: long, location: .row(1), reason: .vectorTooLong(.item, .number(6), squaredNorm: Float(1e19) * Float(1e19))))
+        XCTAssertEqual(IngestError.rejected(file: "v.npy", location: .row(1), reason: .vectorTooLong(.item, .number(6), squaredNorm: .infinity)).description,
+                       "v.npy, row 1: item '6': squared norm inf exceeds 8.5070587e+37 (scores with it would overflow float32; scale the vectors down)")
+
         let dup = try npy("dup.npy", [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
         try assertRejected(request(items: dup, itemIDs: try files.write("dup.txt", text: "5\n6\n5\n")),
                            .duplicateID(file: dup, location: .row(2), id: .number(5)))

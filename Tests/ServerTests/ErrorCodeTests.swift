@@ -44,6 +44,10 @@ final class ErrorCodeTests: XCTestCase {
         nan[3] = .nan
         assertError(try client.call(Requests.search(nan)), .badRequest, "search.vector[3]")
         assertError(try client.call(Requests.search([])), .badRequest, "search.vector is empty")
+        // Finite but so long that scores overflow float32: refused as a query and as a write.
+        let huge = [Float](repeating: 3e38, count: fixture.userVector(0).count)
+        assertError(try client.call(Requests.search(huge)), .badRequest, "search.vector: squared norm inf exceeds")
+        assertError(try client.call(Requests.upsertItem(7001, vector: huge)), .badRequest, "squared norm inf exceeds")
         var badID = Requests.similar(item: 0)
         badID.similar.item = .string("-5")
         assertError(try client.call(badID), .badRequest, "signed number")
