@@ -2,7 +2,8 @@ import Store
 
 /// Reads JSON lines: `{"id": 12 or "sku-1", "vector": [...], "features": {...}}` per line.
 ///
-/// "id" is optional: without it (and without an ids file) the id is the 0-based record number.
+/// "id" is optional: without it (and without an ids file) the id is the 0-based record number;
+/// then no record may carry one (and when the first does, every record must).
 /// With an ids file, records must not carry "id". Features are the members of "features" plus
 /// any other member except "id" and "vector" (see `FeatureConversion` for kinds); they go to
 /// `batch.features`. Blank lines are skipped.
@@ -16,6 +17,8 @@ public final class JSONLVectorReader: VectorReader {
 
     private let source: ByteSource
     private let ids: IDSource?
+    /// Whether the first record carried an "id", and where it was.
+    private var firstRecord: (carriesID: Bool, location: SourceLocation)?
     private let expectedDimension: Int?
     private var rows = 0
     private var finished = false
@@ -60,6 +63,15 @@ public final class JSONLVectorReader: VectorReader {
                 }
                 id = try ids.idForRow(vectorsFile: path, rowsBefore: rows) { try source.countRemainingNonBlankLines() }
             } else {
+                // Every record carries an id, or none does (then ids are record numbers): a mix
+                // would give a record without one the number of another's row, silently.
+                let carries = row.id != nil
+                if let first = firstRecord, first.carriesID != carries {
+                    throw IngestError.malformed(file: path, location: location, reason: carries
+                        ? "record has an \"id\" but the first record (\(first.location)) has none: give every record an id, or none"
+                        : "record has no \"id\" but the first record (\(first.location)) has one: give every record an id, or none")
+                }
+                if firstRecord == nil { firstRecord = (carries, location) }
                 id = row.id ?? .number(UInt64(rows))
             }
             batch.ids.append(id)

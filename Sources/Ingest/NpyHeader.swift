@@ -60,6 +60,16 @@ struct NpyHeader: Equatable {
         var parser = DictParser(bytes: text, file: file)
         var header = try parser.parse()
         header.dataOffset = prefixLength + headerLength
+        // A shape no file can hold: refused before any size is computed from it (they overflow).
+        var elements = 1
+        for n in header.shape {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: n)
+            guard !overflow, product <= Self.maximumElements else {
+                throw IngestError.unsupportedNpy(file: file, field: "shape", expected: "at most 2^56 elements",
+                                                 got: header.shapeText)
+            }
+            elements = product
+        }
         return header
     }
 
@@ -78,6 +88,9 @@ struct NpyHeader: Equatable {
                                              got: "True; save with np.ascontiguousarray")
         }
     }
+
+    /// The most elements a header may declare (so byte sizes of any element type fit in Int64).
+    static let maximumElements = 1 << 56
 
     var shapeText: String {
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"

@@ -68,6 +68,16 @@ final class JSONLVectorReaderTests: XCTestCase {
         }
     }
 
+    /// Every record has an id or none has: a mix would give the record without one another
+    /// record's number as its id (and overwrite that item), silently.
+    func testIDsOnSomeRecordsOnlyAreRefused() throws {
+        let files = try TestFiles()
+        let p = try files.write("m.jsonl", text: "{\"id\": 0, \"vector\": [9]}\n\n{\"vector\": [7]}\n")
+        assertThrows(.malformed(file: p, location: .line(3), reason: "record has no \"id\" but the first record (line 1) has one: give every record an id, or none")) { try readAll(p) }
+        let q = try files.write("n.jsonl", text: "{\"vector\": [9]}\n{\"id\": \"x\", \"vector\": [7]}\n")
+        assertThrows(.malformed(file: q, location: .line(2), reason: "record has an \"id\" but the first record (line 1) has none: give every record an id, or none")) { try readAll(q) }
+    }
+
     func testVectorErrors() throws {
         let files = try TestFiles()
         let p = try files.write("a.jsonl", text: "{\"vector\": [1, 2]}\n{\"vector\": [1, 2]}\n{\"vector\": [1]}\n")

@@ -79,6 +79,20 @@ final class NpyVectorReaderTests: XCTestCase {
         assertThrows(.truncated(file: p, expectedBytes: size + 6, gotBytes: size)) { try readAll(p) }
     }
 
+    /// A shape whose byte size overflows 64 bits is refused (it trapped the process once);
+    /// a merely huge one is a truncated file.
+    func testImpossibleShapesAreRefused() throws {
+        let files = try TestFiles()
+        let p = try files.writeNpy("o.npy", descr: "<f4", shape: [1 << 62, 4], data: f32Bytes(grid(1, 4)))
+        assertThrows(.unsupportedNpy(file: p, field: "shape", expected: "at most 2^56 elements", got: "(4611686018427387904, 4)")) { try readAll(p) }
+        let ids = try files.writeNpy("ids.npy", descr: "<i8", shape: [Int.max], data: [])
+        XCTAssertThrowsError(try IDSource(path: ids)) {
+            XCTAssertEqual($0 as? IngestError, .unsupportedNpy(file: ids, field: "shape", expected: "at most 2^56 elements", got: "(9223372036854775807,)"))
+        }
+        let huge = try files.writeNpy("h.npy", descr: "<f4", shape: [100_000_000_000, 8], data: [])
+        XCTAssertThrowsError(try readAll(huge)) { guard case .truncated? = $0 as? IngestError else { return XCTFail("\($0)") } }
+    }
+
     func testTrailingBytesAreRefused() throws {
         let files = try TestFiles()
         let p = try files.writeNpy("x.npy", descr: "<f4", shape: [1, 2], data: f32Bytes([1, 2, 3]))
