@@ -57,15 +57,21 @@ public struct Importer {
 
     public init(store: EmbeddingStore) { self.store = store }
 
-    public func run(_ request: ImportRequest) throws -> ImportReport {
+    /// Runs the import in one write transaction. `beforeCommit`, when given, is called inside
+    /// it with the rows of the item vectors the import wrote (new or changed), so indexes built
+    /// in the store can take them in the same transaction; its error undoes the whole import.
+    public func run(_ request: ImportRequest,
+                    beforeCommit: ((StoreWriter, _ itemRows: [UInt32]) throws -> Void)? = nil) throws -> ImportReport {
         let start = Date()
         var report = try store.write { writer -> ImportReport in
             var report = ImportReport()
+            var itemRows: [UInt32] = []
             if let items = request.items {
-                report.files.append(try importVectors(items, .item, writer: writer, request: request))
+                report.files.append(try importVectors(items, .item, writer: writer, request: request, written: &itemRows))
             }
             if let users = request.users {
-                report.files.append(try importVectors(users, .user, writer: writer, request: request))
+                var userRows: [UInt32] = []
+                report.files.append(try importVectors(users, .user, writer: writer, request: request, written: &userRows))
             }
             if let path = request.itemFeatures {
                 report.files.append(try importFeatures(path, .item, writer: writer, request: request))
@@ -77,6 +83,7 @@ public struct Importer {
                 report.files.append(try importHistories(path, writer: writer, request: request))
             }
             report.counts = writer.counts
+            if let beforeCommit, !itemRows.isEmpty { try beforeCommit(writer, itemRows) }
             return report
         }
         report.seconds = Date().timeIntervalSince(start)
@@ -86,7 +93,7 @@ public struct Importer {
     // MARK: vectors
 
     private func importVectors(_ source: VectorSource, _ entity: Entity, writer: StoreWriter,
-                               request: ImportRequest) throws -> ImportReport.FileReport {
+                               request: ImportRequest, written: inout [UInt32]) throws -> ImportReport.FileReport {
         let start = Date()
         var file = ImportReport.FileReport(file: source.path, what: "\(entity) vectors")
         var reader = try openVectorReader(path: source.path, idsPath: source.idsPath, format: source.format,
@@ -118,6 +125,7 @@ public struct Importer {
             for (i, row) in rows.enumerated() where !seen.insert(row) {
                 throw IngestError.duplicateID(file: source.path, location: batch.locations[i], id: batch.ids[i])
             }
+            written += rows
             if let features = batch.features, !features.isEmpty {
                 // Only rows that carried features have a record; match them by location.
                 let rowAt = Dictionary(uniqueKeysWithValues: zip(batch.locations, rows))

@@ -3,6 +3,7 @@ import Foundation
 import Ingest
 import LMDB
 import Store
+import VectorIndex
 import VectorMath
 
 struct Import: ParsableCommand {
@@ -81,10 +82,22 @@ struct Import: ParsableCommand {
         let inputs = [items, itemIDs, users, userIDs, itemFeatures, userFeatures, histories].compactMap { $0 }
         var options = Environment.Options()
         options.writeMap = true
-        options.mapSize = Self.fileBytes(dataFile) + 2 * inputs.reduce(0) { $0 + Self.fileBytes($1) } + (256 << 20)
+        // Room for the indexes the import updates: up to the size of the store again.
+        options.mapSize = 2 * Self.fileBytes(dataFile) + 2 * inputs.reduce(0) { $0 + Self.fileBytes($1) } + (256 << 20)
         do {
             let embeddingStore = try EmbeddingStore(path: store.db, create: true, options: options)
-            let result = Result { try Importer(store: embeddingStore).run(request) }
+            // Indexes built in the store take the new and changed item vectors in the import's
+            // transaction (as the server's upserts do), so no query answers from a stale index.
+            let indexes = existed ? try Self.builtIndexes(embeddingStore) : []
+            let result = Result {
+                try Importer(store: embeddingStore).run(request) { writer, rows in
+                    for index in indexes {
+                        let start = Date()
+                        try index.applyWrites(upserted: rows, deleted: [], in: writer)
+                        if !quiet { print("\(index.kind.rawValue) index: took \(rows.count) written rows in \(Format.seconds(Date().timeIntervalSince(start)))") }
+                    }
+                }
+            }
             try embeddingStore.environment.closeTrimmingFile()
             let report = try result.get()
             for f in report.files {
@@ -95,6 +108,20 @@ struct Import: ParsableCommand {
         } catch {
             if !existed { try? FileManager.default.removeItem(atPath: store.db) }  // leave no empty store behind
             throw error
+        }
+    }
+
+    /// The ANN indexes built in `store` (exact search needs no update). One that cannot be
+    /// opened (stale from an earlier write, or of an older layout) is named on stderr and left
+    /// for `annctl build`.
+    static func builtIndexes(_ store: EmbeddingStore) throws -> [any SearchIndex] {
+        try IndexCatalog.builtKinds(store).filter { $0 != .flat }.compactMap { kind in
+            do {
+                return try IndexCatalog.open(store, kind: kind)
+            } catch {
+                FileHandle.standardError.write(Data("warning: the \(kind.rawValue) index is not updated by this import (\(error)); rebuild it with annctl build\n".utf8))
+                return nil
+            }
         }
     }
 

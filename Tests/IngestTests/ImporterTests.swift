@@ -121,6 +121,28 @@ final class ImporterTests: XCTestCase {
         XCTAssertEqual(try snapshot(s), before, "store unchanged", file: file, line: line)
     }
 
+    /// `beforeCommit` sees the item rows the import wrote (new and changed, not users'), inside
+    /// the transaction: what it writes commits with the import, and its error undoes it all.
+    func testBeforeCommitSeesTheWrittenItemRowsAndItsErrorUndoesTheImport() throws {
+        let s = try store()
+        _ = try Importer(store: s).run(request(items: try npy("a.npy", [[1, 0], [0, 1]]), itemIDs: try files.write("a.txt", text: "a\nb\n")))
+        let update = request(items: try npy("b.npy", [[2, 2], [3, 3]]), itemIDs: try files.write("b.txt", text: "b\nc\n"),
+                             users: try npy("u.npy", [[1, 1]]))
+        let before = try snapshot(s)
+        struct Refused: Error {}
+        XCTAssertThrowsError(try Importer(store: s).run(update) { _, _ in throw Refused() }) { XCTAssertTrue($0 is Refused) }
+        XCTAssertEqual(try snapshot(s), before, "store unchanged")
+        var seen: [UInt32] = []
+        _ = try Importer(store: s).run(update) { writer, rows in
+            seen = rows
+            XCTAssertEqual(writer.counts.items, 3, "called inside the transaction, after the writes")
+        }
+        XCTAssertEqual(seen, [1, 2])
+        var called = false
+        _ = try Importer(store: s).run(request(users: try npy("u2.npy", [[2, 2]]))) { _, _ in called = true }
+        XCTAssertFalse(called, "no item vector written")
+    }
+
     func testEveryBadInputIsNamedAndWritesNothing() throws {
         let base = try npy("base.npy", [[1, 1, 1], [2, 2, 2]])
         _ = try Importer(store: try store()).run(request(items: base, itemFeatures: try files.write("bf.csv", text: "id,price\n0,1\n")))
