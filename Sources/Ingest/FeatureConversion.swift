@@ -21,15 +21,16 @@ struct FeatureConversion {
     private func expectedText(_ kind: FeatureKind) -> String {
         switch kind {
         case .numeric: return "a finite number (numeric)"
-        case .timestamp: return "epoch seconds or an ISO 8601 date (timestamp)"
+        case .timestamp: return "epoch seconds (years 1 to 9999; milliseconds? divide by 1000) or an ISO 8601 date (timestamp)"
         case .categorical: return "a string or number (categorical)"
         case .multiCategorical: return "an array of strings or a string (multi-categorical)"
         }
     }
 
-    /// Epoch seconds from a finite Double, dropping the fraction; nil outside Int64.
+    /// Epoch seconds from a finite Double, dropping the fraction; nil outside years 1...9999
+    /// (`HistoryEntry.validTimes`: epoch milliseconds are refused, not read as seconds).
     private func epochSeconds(_ d: Double) -> Int64? {
-        guard d.isFinite, d >= -9.2e18, d <= 9.2e18 else { return nil }
+        guard d.isFinite, d >= Double(HistoryEntry.validTimes.lowerBound), d < Double(HistoryEntry.validTimes.upperBound) + 1 else { return nil }
         return Int64(d.rounded(.down))
     }
 

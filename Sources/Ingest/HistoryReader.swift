@@ -51,6 +51,7 @@ public final class HistoryReader {
 
     private static let userNames: Set<String> = ["user", "user_id", "userid", "uid", "users"]
     private static let itemNames: Set<String> = ["item", "item_id", "itemid", "iid", "items"]
+    private static let timeNames: Set<String> = ["timestamp", "time", "ts", "t", "date", "datetime", "event_time", "time_stamp"]
 
     /// A record, or nil for the header.
     private func parse(_ line: UnsafeRawBufferPointer) throws -> HistoryRecord? {
@@ -75,13 +76,15 @@ public final class HistoryReader {
         let timestampText = fields.count == 3 ? fields[2] : ""
         let timestamp = timestampText.isEmpty ? nil : HistoryReader.timestamp(Substring(timestampText))
         if isFirst {
+            // A header names its columns; a first line that does not is data (and its errors are errors).
             let named = HistoryReader.userNames.contains(fields[0].lowercased())
                 && HistoryReader.itemNames.contains(fields[1].lowercased())
-            if named || (!timestampText.isEmpty && timestamp == nil) { return nil }
+            if named || (timestamp == nil && HistoryReader.timeNames.contains(timestampText.lowercased())) { return nil }
         }
-        if !timestampText.isEmpty && timestamp == nil {
+        if !timestampText.isEmpty && !(timestamp.map(HistoryEntry.validTimes.contains) ?? false) {
             throw IngestError.typeMismatch(file: path, location: location, field: "timestamp",
-                                           expected: "epoch seconds or an ISO 8601 date", got: timestampText.debugDescription)
+                                           expected: "epoch seconds (years 1 to 9999; milliseconds? divide by 1000) or an ISO 8601 date",
+                                           got: timestampText.debugDescription)
         }
         return HistoryRecord(user: try id(fields[0], "user", location), item: try id(fields[1], "item", location),
                              timestamp: timestamp, location: location)

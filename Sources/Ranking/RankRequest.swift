@@ -128,7 +128,7 @@ public struct RequestContext: Sendable, Equatable {
     public var historyBefore: Int64?
 
     /// Request times a request may carry: 0001-01-01T00:00:00Z ... 9999-12-31T23:59:59Z.
-    public static let times: ClosedRange<Int64> = -62_135_596_800 ... 253_402_300_799
+    public static let times = HistoryEntry.validTimes
     /// UTC offsets a request may carry, in seconds.
     public static let utcOffsets: ClosedRange<Int64> = -86_400 ... 86_400
 

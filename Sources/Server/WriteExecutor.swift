@@ -31,7 +31,7 @@ final class WriteExecutor: @unchecked Sendable {
             let user = try IDConversion.external(h.user, "upsert.histories[\(i)].user")
             let entries = try h.interactions.enumerated().map { j, e in
                 (try IDConversion.external(e.item, "upsert.histories[\(i)].interactions[\(j)].item"),
-                 e.hasTime ? e.time : HistoryEntry.unknownTime)
+                 e.hasTime ? try PreparedRecord.time(e.time, "upsert.histories[\(i)].interactions[\(j)].time") : HistoryEntry.unknownTime)
             }
             return (user, entries)
         }
@@ -140,6 +140,14 @@ struct PreparedRecord {
         }
     }
 
+    /// A timestamp of a write, within `HistoryEntry.validTimes`.
+    static func time(_ t: Int64, _ field: String) throws -> Int64 {
+        guard HistoryEntry.validTimes.contains(t) else {
+            throw ServerError.badRequest("\(field) \(t): expected \(HistoryEntry.validTimes.lowerBound)...\(HistoryEntry.validTimes.upperBound) (seconds since 1970, years 1 to 9999; milliseconds? divide by 1000)")
+        }
+        return t
+    }
+
     static func feature(_ f: Ann_V1_Feature, _ field: String) throws -> FeatureValue {
         switch f.value {
         case .label(let s): return .categorical(s)
@@ -147,7 +155,7 @@ struct PreparedRecord {
         case .number(let x):
             guard x.isFinite else { throw ServerError.badRequest("\(field) is \(x): numbers must be finite") }
             return .numeric(x)
-        case .time(let t): return .timestamp(t)
+        case .time(let t): return .timestamp(try time(t, field))
         case nil: throw ServerError.badRequest("\(field) has no value (label, labels, number or time)")
         }
     }

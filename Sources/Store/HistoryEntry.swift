@@ -6,6 +6,10 @@ public struct HistoryEntry: Equatable, Hashable, Sendable, Comparable {
     public var item: UInt32
 
     public static let unknownTime = Int64.min
+    /// The times a timestamp may hold, in seconds since 1970: 0001-01-01T00:00:00Z through
+    /// 9999-12-31T23:59:59Z (epoch milliseconds of any recent date fall outside, so they are
+    /// refused instead of read as seconds thousands of years ahead).
+    public static let validTimes: ClosedRange<Int64> = -62_135_596_800 ... 253_402_300_799
     public static let encodedSize = 16
 
     public init(item: UInt32, timestamp: Int64 = HistoryEntry.unknownTime) {

@@ -57,8 +57,14 @@ final class FeatureReaderTests: XCTestCase {
         let files = try TestFiles()
         let p = try files.write("f.jsonl", text: "{\"id\": 1}\n{\"id\": 2, \"when\": \"soon\"}\n")
         assertThrows(.typeMismatch(file: p, location: .line(2), field: "when",
-                                   expected: "epoch seconds or an ISO 8601 date (timestamp)", got: "string \"soon\"")) {
+                                   expected: "epoch seconds (years 1 to 9999; milliseconds? divide by 1000) or an ISO 8601 date (timestamp)", got: "string \"soon\"")) {
             try readAllFeatures(p, declaredKinds: ["when": .timestamp])
+        }
+        let ms = try files.write("ms.jsonl", text: #"{"id": 1, "when": 1709294400000}"#)
+        assertThrows(.typeMismatch(file: ms, location: .line(1), field: "when",
+                                   expected: "epoch seconds (years 1 to 9999; milliseconds? divide by 1000) or an ISO 8601 date (timestamp)",
+                                   got: "number 1709294400000")) {
+            try readAllFeatures(ms, declaredKinds: ["when": .timestamp])
         }
         let q = try files.write("g.jsonl", text: #"{"id": 1, "dims": {"w": 1}}"#)
         assertThrows(.typeMismatch(file: q, location: .line(1), field: "dims",

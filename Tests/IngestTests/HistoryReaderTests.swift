@@ -39,8 +39,19 @@ final class HistoryReaderTests: XCTestCase {
     func testErrors() throws {
         let files = try TestFiles()
         let p = try files.write("a.tsv", text: "1\t2\t3\n1\t2\tlater\n")
-        assertThrows(.typeMismatch(file: p, location: .line(2), field: "timestamp", expected: "epoch seconds or an ISO 8601 date",
+        let expected = "epoch seconds (years 1 to 9999; milliseconds? divide by 1000) or an ISO 8601 date"
+        assertThrows(.typeMismatch(file: p, location: .line(2), field: "timestamp", expected: expected,
                                    got: "\"later\"")) { try readAllHistory(p) }
+        // Epoch milliseconds are refused, not read as seconds 50,000 years ahead.
+        let ms = try files.write("ms.tsv", text: "1\t2\t1700000000000\n")
+        assertThrows(.typeMismatch(file: ms, location: .line(1), field: "timestamp", expected: expected,
+                                   got: "\"1700000000000\"")) { try readAllHistory(ms) }
+        // A first line that names no columns is data: its bad timestamp is an error, not a header.
+        let first = try files.write("first.tsv", text: "u1\tx0\tyesterday\nu1\tx1\t5\n")
+        assertThrows(.typeMismatch(file: first, location: .line(1), field: "timestamp", expected: expected,
+                                   got: "\"yesterday\"")) { try readAllHistory(first) }
+        let header = try files.write("header.tsv", text: "visitor\tsku\ttimestamp\nu1\tx1\t5\n")
+        XCTAssertEqual(try readAllHistory(header), [HistoryRecord(user: .string("u1"), item: .string("x1"), timestamp: 5, location: .line(2))])
         let q = try files.write("b.tsv", text: "1\t2\t3\t4\n")
         assertThrows(.malformed(file: q, location: .line(1), reason: "line has 4 fields; expected user, item and an optional timestamp")) {
             try readAllHistory(q)

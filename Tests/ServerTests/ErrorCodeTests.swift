@@ -57,6 +57,11 @@ final class ErrorCodeTests: XCTestCase {
         var metric = Requests.upsertItem(7000, vector: fixture.itemVector(0))
         metric.upsert.metric = "hamming"
         assertError(try client.call(metric), .badRequest, "upsert.metric 'hamming'")
+        var milliseconds = Requests.upsertItem(7000, vector: fixture.itemVector(0))
+        var time = Ann_V1_Feature()
+        time.time = 1_709_294_400_000
+        milliseconds.upsert.items[0].features["seen"] = time
+        assertError(try client.call(milliseconds), .badRequest, "upsert.items[0].features.seen 1709294400000: expected")
         var wrongKind = Requests.upsertItem(7000, vector: fixture.itemVector(0))
         var number = Ann_V1_Feature()
         number.number = 3
