@@ -12,6 +12,13 @@ import time
 from annclient import AnnError, Client
 
 
+def as_id(text):
+    """An id as the server reads it: canonical ASCII decimal digits fitting in 64 bits are a number
+    ("42" is 42; "007", "١٢" and 2**64 are strings)."""
+    canonical = text.isascii() and text.isdigit() and (text == "0" or not text.startswith("0"))
+    return int(text) if canonical and int(text) < 2 ** 64 else text
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("url")
@@ -23,10 +30,12 @@ def main():
     args = p.parse_args()
     columns = [c for c in args.show.split(",") if c]
 
-    def as_id(text):
-        return int(text) if text.isdigit() and (text == "0" or not text.startswith("0")) else text
-
-    with Client(args.url, timeout=args.timeout) as client:
+    try:
+        client = Client(args.url, timeout=args.timeout)
+    except AnnError as e:  # nothing listening (TransportError), or no connection in time (Timeout)
+        print(f"server {args.url}: {e.code_name}: {e.message}", file=sys.stderr)
+        return 2
+    with client:
         health = client.health()
         print(f"server {args.url}: {health.status}, {health.index}")
         calls = [(f"recommend for user {u}", lambda u=u: client.recommend(user=as_id(u), k=args.k, features=columns))

@@ -49,11 +49,14 @@ class InternalError(AnnError):
 
 
 class Timeout(AnnError, TimeoutError):
-    """No reply within the timeout (server down, overloaded, or message dropped)."""
+    """No reply within the timeout (server down or restarting, overloaded, or message dropped),
+    or, when a Client connects, no connection within it (a peer that never answers)."""
 
 
 class TransportError(AnnError):
-    """The socket failed (connection refused, closed, message refused)."""
+    """The socket failed: the connection refused when a Client connects (nothing listens at the
+    url; raised by the constructor at once), the socket closed, or a message refused. After the
+    constructor, a server that goes away gives Timeout (the socket redials in the background)."""
 
 
 BY_CODE = {cls.code: cls for cls in (BadRequest, UnknownId, DimensionMismatch, LimitExceeded, NotReady, InternalError)}

@@ -28,9 +28,9 @@ def annctl():
 class Server:
     """An `annctl serve` child process; `url` is the port it bound."""
 
-    def __init__(self, store, *extra):
+    def __init__(self, store, *extra, listen="tcp://127.0.0.1:0"):
         self.stderr = tempfile.TemporaryFile()
-        self.process = subprocess.Popen([annctl(), "serve", "--db", store, "--listen", "tcp://127.0.0.1:0",
+        self.process = subprocess.Popen([annctl(), "serve", "--db", store, "--listen", listen,
                                          "--workers", "2", "--contexts", "16", *extra],
                                         stdout=subprocess.DEVNULL, stderr=self.stderr)
         deadline = time.time() + 15

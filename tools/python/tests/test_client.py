@@ -3,6 +3,9 @@
 import json
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 
@@ -11,10 +14,11 @@ import pynng
 import pytest
 
 import annclient
-from annclient import (BadRequest, Client, DimensionMismatch, LimitExceeded, NotReady, Timeout, UnknownId,
-                       recommend_request, search_request, similar_request)
+from annclient import (BadRequest, Client, DimensionMismatch, LimitExceeded, NotReady, Timeout, TransportError,
+                       UnknownId, recommend_request, search_request, similar_request)
 
-from conftest import Server
+import example
+from conftest import HERE, Server
 
 
 @pytest.fixture()
@@ -252,3 +256,166 @@ def test_sighup_reloads_without_failing_requests(server, items):
         thread.join(timeout=10)
     assert outcomes and all(o == 3 for o in outcomes), outcomes[:5]
     assert "reloaded (reload requested): generation" in server.log()
+
+
+def requests_by_op(client, op):
+    """How many requests of `op` the server has answered (all statuses), from its stats."""
+    return sum(o.count for o in client.stats().ops if o.op == op)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_empty_batch_is_sent_and_empty_writes_are_refused_locally(client):
+    batches = requests_by_op(client, "batch")
+    assert client.batch([]) == []  # an empty batch, answered with no replies (not "names no operation")
+    assert requests_by_op(client, "batch") == batches + 1
+    writes = requests_by_op(client, "upsert"), requests_by_op(client, "delete")
+    with pytest.raises(ValueError, match="upsert needs items, users or histories"):
+        client.upsert()
+    with pytest.raises(ValueError, match="upsert needs items, users or histories"):
+        client.upsert(items=[], users=(), histories=[], metric="ip")
+    with pytest.raises(ValueError, match="delete needs items or users"):
+        client.delete()
+    with pytest.raises(ValueError, match="delete needs items or users"):
+        client.delete(items=[], users=[])
+    assert (requests_by_op(client, "upsert"), requests_by_op(client, "delete")) == writes  # nothing was sent
+
+
+def test_a_bare_str_where_a_list_belongs_is_refused(client, items):
+    ids, vectors = items
+    q = vectors[2]
+    cases = [
+        (lambda: client.search(q, filter={"categories": "c3"}), "filter categories"),
+        (lambda: client.search(q, filter={"exclude_categories": "c3"}), "filter exclude_categories"),
+        (lambda: client.search(q, filter={"only": "1000001"}), "filter only"),
+        (lambda: client.search(q, filter={"exclude": "1000001"}), "filter exclude"),
+        (lambda: client.search(q, features="category"), "features"),
+        (lambda: client.search("0.5"), "search vector"),
+        (lambda: client.recommend(user="u1", session={"items": "1000001"}), "session items"),
+        (lambda: client.recommend(user="u1", features="category"), "features"),
+        (lambda: client.recommend(vector="0.1"), "recommend vector"),
+        (lambda: client.similar(ids[0], filter={"categories": "c3"}), "filter categories"),
+        (lambda: client.similar(ids[0], features="price"), "features"),
+        (lambda: client.batch(search_request(q)), "batch requests"),
+        (lambda: client.delete(items="py-x"), "delete items"),
+        (lambda: client.delete(users="u1"), "delete users"),
+        (lambda: client.upsert(items="py-x"), "upsert items"),
+        (lambda: client.upsert(items=[{"id": "py-x", "vector": "0.1"}]), r"upsert items\[0\] vector"),
+        (lambda: client.upsert(histories=[("u1", "1000001")]), r"upsert histories\[0\] interactions"),
+    ]
+    for call, field in cases:
+        with pytest.raises(TypeError, match=f"^{field}: expected a list"):
+            call()
+    with pytest.raises(TypeError, match=r"^filter categories: expected a list of str, got element 3"):
+        client.search(q, filter={"categories": ["c3", 3]})
+    with pytest.raises(TypeError, match=r"upsert items\[0\] feature 'tags'.*element 7"):
+        client.upsert(items=[{"id": "py-x", "features": {"tags": ["a", 7]}}])
+    # A list (or tuple, set) of labels is what filters: every hit holds c3.
+    for labels in (["c3"], ("c3",), {"c3"}):
+        hits = client.search(q, k=20, filter={"categories": labels}, features=["categories"])
+        assert hits and all("c3" in h.features["categories"] for h in hits)
+
+
+def test_timeout_zero_is_reported_and_negative_timeouts_are_refused(workdir):
+    url = f"ipc://{workdir}/silent-zero.sock"
+    with pynng.Rep0(listen=url):
+        with pytest.raises(ValueError, match=r"timeout -1: expected seconds in 0\.\.\.2147483 \(not negative\)"):
+            Client(url, timeout=-1)
+        with Client(url, timeout=2.0) as c:
+            start = time.monotonic()
+            with pytest.raises(Timeout, match=r"within 0 s$"):
+                c.health(timeout=0)
+            assert time.monotonic() - start < 1.0  # 0 gives up at once, not after the client's 2 s
+            with pytest.raises(ValueError, match="not negative"):
+                c.health(timeout=-0.5)
+            with pytest.raises(Timeout, match=r"within 0\.2 s$"):
+                c.health(timeout=0.2)
+            c.timeout = 0.3  # the client's own timeout is back in force after a per-call one
+            with pytest.raises(Timeout, match=r"within 0\.3 s$"):
+                c.health()
+
+
+def test_similar_include_seen(client, demo):
+    for user in ("u0", "u5", "u9"):
+        seen = demo["histories"][user]
+        item = min(seen)
+        plain = {h.id for h in client.similar(item, user=user, k=50)}
+        with_seen = {h.id for h in client.similar(item, user=user, k=50, include_seen=True)}
+        assert not plain & seen  # the user's history is left out by default
+        assert with_seen & (seen - {item})  # include_seen lets it back in
+        assert item not in with_seen  # the item itself stays out
+    [hits] = client.batch([similar_request(item, user="u9", k=50, include_seen=True)])
+    assert {h.id for h in hits} == with_seen
+
+
+def test_connection_refused_raises_transport_error_at_once_and_a_restart_is_picked_up(workdir):
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    for target in (url, f"ipc://{workdir}/nobody-listens.sock"):
+        start = time.monotonic()
+        with pytest.raises(TransportError, match="Connection refused"):
+            Client(target, timeout=5.0)
+        assert time.monotonic() - start < 1.0  # at once, not after the 5 s timeout
+    store = os.path.join(workdir, "restart-store")
+    server = Server(store, "--create", listen=url)
+    try:
+        with Client(url, timeout=5.0) as c:
+            c.upsert(items=[{"id": 1, "vector": [0.0, 1.0]}, {"id": 2, "vector": [1.0, 0.0]}], metric="ip")
+            assert c.health().status == "serving"
+            assert server.stop() == 0, server.log()
+            with pytest.raises(Timeout):  # the server is gone: calls time out, the socket redials
+                c.health(timeout=0.5)
+            server = Server(store, listen=url)
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    assert [h.id for h in c.search([0.1, 0.9], k=1, timeout=1.0)] == [1]
+                    break
+                except Timeout:
+                    assert time.monotonic() < deadline, "the restarted server was not picked up"
+    finally:
+        assert server.stop() == 0, server.log()
+
+
+def test_connect_gives_up_after_the_timeout_on_a_peer_that_never_answers():
+    # A TCP listener that accepts but never speaks SP: NNG alone would wait 10 s for the handshake.
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        start = time.monotonic()
+        with pytest.raises(Timeout, match="no connection within 0.3 s"):
+            Client(f"tcp://127.0.0.1:{listener.getsockname()[1]}", timeout=0.3)
+        assert time.monotonic() - start < 2.0
+
+
+def test_context_values_must_be_str(client):
+    with pytest.raises(TypeError, match=r"^context 'device': expected a str value, got int 3$"):
+        client.recommend(user="u1", context={"device": 3})
+    with pytest.raises(TypeError, match=r"^context key 3: expected str"):
+        client.similar(1000001, context={3: "mobile"})
+    with pytest.raises(TypeError, match=r"^context: expected a dict"):
+        client.recommend(user="u1", context=["device", "mobile"])
+    assert len(client.recommend(user="u1", k=5, context={"device": "mobile"})) == 5
+
+
+def test_example_reads_ids_as_the_server_does(server, demo):
+    assert example.as_id("1000001") == 1000001
+    assert example.as_id("0") == 0
+    assert example.as_id("18446744073709551615") == 2 ** 64 - 1
+    for text in ("\u0661\u0662", "\u00b2", "007", "18446744073709551616", "u1", "-1", ""):
+        assert example.as_id(text) == text
+    script = os.path.join(HERE, "..", "example.py")
+    env = dict(os.environ, PYTHONPATH=os.path.join(HERE, ".."))
+    run = subprocess.run([sys.executable, script, server.url, "--item", "1000001", "--item", "\u0661\u0662",
+                          "--k", "2"], capture_output=True, text=True, timeout=30, env=env)
+    assert "similar to item 1000001: 2 results" in run.stdout
+    # Arabic-Indic digits are a string id (the server reads ids so), not item 12.
+    assert "similar to item \u0661\u0662: UNKNOWN_ID" in run.stdout, run.stdout + run.stderr
+    assert run.returncode == 1
+    refused = subprocess.run([sys.executable, script, f"tcp://127.0.0.1:{free_port()}"], capture_output=True,
+                             text=True, timeout=30, env=env)
+    assert refused.returncode == 2 and "TransportError" in refused.stderr
