@@ -86,7 +86,7 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .unknownID(entity, id): return .unknownID(entity, id.description)
         case let .dimensionMismatch(expected, got): return .dimensionMismatch(expected: expected, got: got)
         case let .notInitialized(path): return .notReady("store \(path) holds no data yet")
-        case .nonFiniteValue, .vectorTooLong, .featureKindMismatch, .invalidFeatureName, .invalidDimension, .metricMismatch,
+        case .nonFiniteValue, .vectorTooLong, .tooManyLabels, .featureKindMismatch, .invalidFeatureName, .invalidDimension, .metricMismatch,
              .tooManyFeatureColumns, .tooManyRows:
             return .badRequest(error.description)
         default: return .internalError(error.description)

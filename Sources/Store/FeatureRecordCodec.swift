@@ -4,6 +4,9 @@
 /// seconds (timestamp); all little-endian.
 public enum FeatureRecordCodec {
     public static let version: UInt8 = 1
+    /// The most distinct labels one multi-categorical value may hold (the format allows 65,535;
+    /// ranking and filters handle each label of a row, so a bound keeps them cheap).
+    public static let maximumLabels = 4096
 
     public static func encode(_ values: [(column: UInt16, value: StoredFeature)]) -> [UInt8] {
         var out: [UInt8] = [version]

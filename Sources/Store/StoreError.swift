@@ -19,6 +19,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case nonFiniteValue(Entity, ExternalID, column: Int)
     /// A vector whose squared norm exceeds `Distance.maximumSquaredNorm` (scores would overflow).
     case vectorTooLong(Entity, ExternalID, squaredNorm: Float)
+    /// A multi-categorical value with more distinct labels than `FeatureRecordCodec.maximumLabels`.
+    case tooManyLabels(Entity, column: String, count: Int, maximum: Int)
     case featureKindMismatch(Entity, column: String, expected: FeatureKind, got: FeatureKind)
     case invalidFeatureName(String)
     case tooManyFeatureColumns(Entity)
@@ -41,6 +43,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .invalidDimension(d): return "invalid dimension \(d): expected 1...65536"
         case let .nonFiniteValue(entity, id, column):
             return "\(entity) '\(id)': component \(column) is NaN or infinite"
+        case let .tooManyLabels(entity, column, count, maximum):
+            return "\(entity) feature '\(column)' holds \(count) distinct labels, at most \(maximum)"
         case let .vectorTooLong(entity, id, squaredNorm):
             return "\(entity) '\(id)': squared norm \(squaredNorm) exceeds \(Distance.maximumSquaredNorm) (scores with it would overflow float32; scale the vectors down)"
         case let .featureKindMismatch(entity, column, expected, got):

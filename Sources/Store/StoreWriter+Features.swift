@@ -19,7 +19,17 @@ extension StoreWriter {
             let stored: StoredFeature
             switch value {
             case .categorical(let label): stored = .categorical(try code(of: label, in: &column))
-            case .multiCategorical(let labels): stored = .multiCategorical(try labels.map { try code(of: $0, in: &column) })
+            case .multiCategorical(let labels):
+                var codes: [UInt32] = []
+                var seen = Set<UInt32>()
+                for label in labels {
+                    let c = try code(of: label, in: &column)
+                    if seen.insert(c).inserted { codes.append(c) }
+                }
+                guard codes.count <= FeatureRecordCodec.maximumLabels else {
+                    throw StoreError.tooManyLabels(entity, column: name, count: codes.count, maximum: FeatureRecordCodec.maximumLabels)
+                }
+                stored = .multiCategorical(codes)
             case .numeric(let x): stored = .numeric(x)
             case .timestamp(let t): stored = .timestamp(t)
             }

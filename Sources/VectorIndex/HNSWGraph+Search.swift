@@ -18,7 +18,7 @@ extension HNSWGraph {
                     let candidate = list[1 + i]
                     guard Int(candidate) < scorer.table.rows else { continue }
                     let s = scorer.score(candidate)
-                    if s > best || best.isNaN {
+                    if s > best || (best.isNaN && !s.isNaN) {  // NaN: a removed vector
                         best = s
                         current = candidate
                         changed = true

@@ -92,15 +92,15 @@ extension HNSWSearchIndex {
 }
 
 extension HNSWGraph {
-    /// A new entry point after the old one was deleted: the live node of the highest level.
+    /// A new entry point after the old one was deleted: the live node of the highest level;
+    /// with none left the graph is empty to walks (`maxLevel` -1: searches use the head and
+    /// exact paths, and the next insert starts the graph again).
     func chooseEntryPoint() {
         var best: (level: Int, row: UInt32)?
         for r in 0..<count where levels[r] != Self.notInGraph && !deleted.contains(UInt32(r)) {
             if best == nil || Int(levels[r]) > best!.level { best = (Int(levels[r]), UInt32(r)) }
         }
-        if let best {
-            entryPoint = best.row
-            maxLevel = best.level
-        }
+        entryPoint = best?.row ?? 0
+        maxLevel = best?.level ?? -1
     }
 }

@@ -54,6 +54,25 @@ final class FeatureAndHistoryTests: XCTestCase {
         }
     }
 
+    /// Repeated labels are kept once; more distinct labels than the bound are refused (65,536
+    /// of them overflowed the record's 16-bit count and trapped the process).
+    func testMultiLabelValuesAreDeduplicatedAndBounded() throws {
+        let store = try makeStore(items: 2)
+        try store.write { w in
+            try w.setFeatures(row: 0, .item, values: [("tags", .multiCategorical(["a", "b", "a"] + [String](repeating: "b", count: 70_000)))])
+        }
+        try store.read { XCTAssertEqual(try $0.features(row: 0, .item), ["tags": .multiCategorical(["a", "b"])]) }
+        let many = (0...FeatureRecordCodec.maximumLabels).map { "t\($0)" }
+        XCTAssertThrowsError(try store.write { try $0.setFeatures(row: 1, .item, values: [("tags", .multiCategorical(many))]) }) {
+            XCTAssertEqual($0 as? StoreError, .tooManyLabels(.item, column: "tags", count: 4097, maximum: 4096))
+        }
+        try store.write { try $0.setFeatures(row: 1, .item, values: [("tags", .multiCategorical(Array(many.dropLast())))]) }
+        try store.read { r in
+            guard case .multiCategorical(let labels)? = try r.features(row: 1, .item)["tags"] else { return XCTFail("tags") }
+            XCTAssertEqual(labels.count, 4096)
+        }
+    }
+
     func testHistoryIsSortedMergedAndDeduplicated() throws {
         let store = try makeStore(items: 5)
         try store.write { w in

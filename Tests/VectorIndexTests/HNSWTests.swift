@@ -134,6 +134,34 @@ final class HNSWTests: XCTestCase {
         }
     }
 
+    /// Deleting every item leaves a graph with no live node: searches answer (nothing) and the
+    /// next insert starts the graph again (a walk from a deleted entry point looped forever).
+    func testDeletingEverythingThenInserting() throws {
+        let d = try clustered(count: 300, queries: 5)
+        for int8 in [false, true] {
+            try? FileManager.default.removeItem(atPath: path)
+            let store = try makeStore(d, metric: .innerProduct)
+            var p = fastParameters()
+            p.int8 = int8
+            let index = try build(store, p)
+            try store.write { w in
+                for r in 0..<UInt32(d.count) { try w.removeVector(row: r, .item) }
+                try index.apply(upserted: [], deleted: Array(0..<UInt32(d.count)), in: w)
+            }
+            let query = Array(d.queries[0 ..< d.dimension])
+            let retriever = index.makeRetriever()
+            XCTAssertEqual(try store.read { try retriever.search($0, query: query, parameters: SearchParameters(k: 10)) }, [])
+            try store.write { w in
+                let rows = try query.withUnsafeBufferPointer { try w.upsertVectors(.item, ids: [.string("back")], vectors: $0) }
+                try index.apply(upserted: rows, deleted: [], in: w)
+            }
+            let found = try store.read { try retriever.search($0, query: query, parameters: SearchParameters(k: 10)) }
+            XCTAssertEqual(found.map(\.id), [UInt32(d.count)], "int8 \(int8)")
+            let reopened = try IndexCatalog.open(store, kind: .hnsw).makeRetriever()
+            XCTAssertEqual(try store.read { try reopened.search($0, query: query, parameters: SearchParameters(k: 10)) }.map(\.id), [UInt32(d.count)])
+        }
+    }
+
     func testInsertsAreFoundAndConcurrentSearchesSeeOnlyLiveItems() throws {
         let all = try clustered(count: 6_000, queries: 50)
         let first = Dataset(data: Array(all.data[0 ..< 4_000 * all.dimension]), queries: all.queries, dimension: all.dimension)
