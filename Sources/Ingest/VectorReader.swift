@@ -76,7 +76,7 @@ public enum VectorFormat: String, CaseIterable, Sendable {
 ///   - declaredKinds: kinds of JSONL features by name; other features' kinds are inferred.
 public func openVectorReader(path: String, idsPath: String? = nil, format: VectorFormat? = nil,
                              expectedDimension: Int? = nil,
-                             declaredKinds: [String: FeatureKind] = [:]) throws -> any VectorReader {
+                             declaredKinds: [String: FeatureKind] = [:], idColumnOptional: Bool = false) throws -> any VectorReader {
     let chosen = try format ?? VectorFormat(path: path)
     let ids = try idsPath.map { try IDSource(path: $0) }
     switch chosen {
@@ -85,7 +85,7 @@ public func openVectorReader(path: String, idsPath: String? = nil, format: Vecto
     case .fvecs:
         return try FvecsVectorReader(path: path, ids: ids ?? IDSource(), expectedDimension: expectedDimension)
     case .delimited:
-        return try DelimitedVectorReader(path: path, ids: ids, expectedDimension: expectedDimension)
+        return try DelimitedVectorReader(path: path, ids: ids, expectedDimension: expectedDimension, idColumnOptional: idColumnOptional)
     case .jsonl:
         return try JSONLVectorReader(path: path, ids: ids, expectedDimension: expectedDimension,
                                      declaredKinds: declaredKinds)

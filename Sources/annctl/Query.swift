@@ -212,7 +212,7 @@ struct Query: ParsableCommand {
     }
 
     func readQueries(_ path: String, dimension: Int) throws -> ([Float], Int) {
-        var reader = try openVectorReader(path: path, expectedDimension: dimension)
+        var reader = try openVectorReader(path: path, expectedDimension: dimension, idColumnOptional: true)
         var batch = VectorBatch()
         var data: [Float] = []
         var count = 0

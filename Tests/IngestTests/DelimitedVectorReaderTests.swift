@@ -23,6 +23,31 @@ final class DelimitedVectorReaderTests: XCTestCase {
         XCTAssertEqual(r.locations, [.line(2), .line(3)])
     }
 
+    /// What pandas and numpy write: `to_csv` headers (`id,0,1` or `,0,1`: numeric column names)
+    /// are headers; `np.savetxt` rows (no id column) are refused as vectors and read as query
+    /// vectors; a line without numbers is a header only when it has values, and a file of a
+    /// header alone is an error (both were dropped silently).
+    func testPandasAndNumpyTextAndHeaderOnlyFiles() throws {
+        let files = try TestFiles()
+        let named = try files.write("named.csv", text: "id,0,1,2\na,1.0,2.0,3.0\n")
+        XCTAssertEqual(try readAll(named).ids, [.string("a")])
+        let unnamed = try files.write("unnamed.csv", text: ",0,1,2\n0,1.0,2.0,3.0\n1,4,5,6\n")
+        let r = try readAll(unnamed)
+        XCTAssertEqual(r.ids, [.number(0), .number(1)])
+        XCTAssertEqual(r.vectors, [1, 2, 3, 4, 5, 6])
+        let savetxt = try files.write("x.txt", text: "1.000000000000000000e+00 2.000000000000000000e+00 3.000000000000000000e+00\n")
+        assertThrows(.malformed(file: savetxt, location: .line(1), reason: "the id '1.000000000000000000e+00' is a decimal number: has the file no id column? Give the ids in a file (--item-ids / --user-ids), then every column is a value")) { try readAll(savetxt) }
+        let queries = try readAll(savetxt, expectedDimension: 3, idColumnOptional: true)
+        XCTAssertEqual(queries.vectors, [1, 2, 3])
+        XCTAssertEqual(queries.ids, [.number(0)])
+        let withIDs = try readAll(try files.write("q.tsv", text: "7\t1 2 3\n"), expectedDimension: 3, idColumnOptional: true)
+        XCTAssertEqual(withIDs.ids, [.number(7)])
+        let noValues = try files.write("novalues.tsv", text: "i0\t\ni1\t1 2 3 4\n")
+        assertThrows(.malformed(file: noValues, location: .line(1), reason: "line has an id but no values")) { try readAll(noValues) }
+        let headerOnly = try files.write("header.tsv", text: "sku\ta b c\n")
+        assertThrows(.malformed(file: headerOnly, location: .line(1), reason: "the file holds only this line, read as a header (no number among its values): no vectors")) { try readAll(headerOnly) }
+    }
+
     func testCSVWithHeaderAndQuotedID() throws {
         let files = try TestFiles()
         let p = try files.write("v.csv", text: "item,x,y\n\"a,b\",1.5, 2\n\"say \"\"hi\"\"\",3,4\n")

@@ -86,9 +86,10 @@ struct ReadResult {
 }
 
 func readAll(_ path: String, idsPath: String? = nil, format: VectorFormat? = nil, expectedDimension: Int? = nil,
-             declaredKinds: [String: FeatureKind] = [:], maxRows: Int = 1000) throws -> ReadResult {
+             declaredKinds: [String: FeatureKind] = [:], maxRows: Int = 1000, idColumnOptional: Bool = false) throws -> ReadResult {
     var reader = try openVectorReader(path: path, idsPath: idsPath, format: format,
-                                      expectedDimension: expectedDimension, declaredKinds: declaredKinds)
+                                      expectedDimension: expectedDimension, declaredKinds: declaredKinds,
+                                      idColumnOptional: idColumnOptional)
     var batch = VectorBatch()
     var result = ReadResult()
     while try reader.next(into: &batch, maxRows: maxRows) {
