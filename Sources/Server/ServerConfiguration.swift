@@ -78,11 +78,17 @@ public struct ServerConfiguration: Sendable {
         guard limits.maxMessageBytes >= 1024 else {
             throw ServerError.invalidConfiguration("max message size \(limits.maxMessageBytes): expected at least 1024 bytes")
         }
-        guard limits.maxK >= 1, limits.maxCandidates >= limits.maxK, limits.maxBatch >= 1, limits.maxDimension >= 1 else {
-            throw ServerError.invalidConfiguration("limits: k, batch and dimension must be at least 1 and candidates at least k")
+        for (name, value) in [("max k", limits.maxK), ("max batch", limits.maxBatch), ("max dimension", limits.maxDimension)] where value < 1 {
+            throw ServerError.invalidConfiguration("\(name) \(value): expected at least 1")
+        }
+        guard limits.maxCandidates >= limits.maxK else {
+            throw ServerError.invalidConfiguration("max candidates \(limits.maxCandidates): expected at least max k (\(limits.maxK)), since candidates must be at least k")
         }
         guard (1...limits.maxK).contains(limits.defaultK) else {
-            throw ServerError.invalidConfiguration("default k \(limits.defaultK): expected 1...\(limits.maxK)")
+            throw ServerError.invalidConfiguration("default k \(limits.defaultK): expected 1...\(limits.maxK) (max k)")
+        }
+        guard (1...limits.maxCandidates).contains(limits.defaultCandidates) else {
+            throw ServerError.invalidConfiguration("default candidates \(limits.defaultCandidates): expected 1...\(limits.maxCandidates) (max candidates)")
         }
     }
 }

@@ -73,6 +73,9 @@ struct Serve: ParsableCommand {
         configuration.limits.maxMessageBytes = maxMessageBytes
         configuration.limits.maxK = maxK
         configuration.limits.maxCandidates = maxCandidates
+        // The defaults for a request that leaves k or candidates 0 stay within the limits.
+        configuration.limits.defaultK = min(configuration.limits.defaultK, max(maxK, 1))
+        configuration.limits.defaultCandidates = min(configuration.limits.defaultCandidates, max(maxCandidates, 1))
         configuration.limits.maxBatch = maxBatch
         configuration.limits.maxDimension = maxDimension
         configuration.inlineSearchBreadth = inlineSearchBreadth

@@ -82,6 +82,23 @@ final class RobustnessTests: XCTestCase {
         try assertServing(client)
     }
 
+    /// Limits that contradict each other are refused at start-up, each named.
+    func testContradictoryLimitsAreRefusedByName() throws {
+        fixture.tearDown()
+        fixture = nil
+        let cases: [(String, (inout ServerConfiguration) -> Void)] = [
+            ("max candidates 50: expected at least max k (1000), since candidates must be at least k", { $0.limits.maxCandidates = 50 }),
+            ("default candidates 100: expected 1...50 (max candidates)", { $0.limits.maxK = 20; $0.limits.maxCandidates = 50 }),
+            ("default k 10: expected 1...5 (max k)", { $0.limits.maxK = 5 }),
+            ("max batch 0: expected at least 1", { $0.limits.maxBatch = 0 }),
+        ]
+        for (message, configure) in cases {
+            XCTAssertThrowsError(try ServerFixture(configure: configure)) {
+                XCTAssertEqual($0 as? ServerError, .invalidConfiguration(message))
+            }
+        }
+    }
+
     func testEmptyMessage() throws {
         let client = try fixture.client()
         let reply = try client.exchange([]).withUnsafeBytes { try WireCodec.decodeReply($0) }
