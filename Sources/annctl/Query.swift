@@ -59,6 +59,9 @@ struct Query: ParsableCommand {
         if let server { return try runRemote(server) }
         if ranking.isRequested { return try runRanked() }
         let db = self.db!
+        // A known user without an embedding is answered as the server does: by the pipeline's
+        // cold start (the mean of its history, or popular items).
+        if try !users.isEmpty && Self.hasUserWithoutEmbedding(db, users.map { try parseID($0, "--user") }) { return try runRanked() }
         let embeddingStore = try EmbeddingStore(path: db, readOnly: true)
         guard let meta = try embeddingStore.meta() else { throw StoreError.notInitialized(path: db) }
         let searchIndex = try IndexCatalog.open(embeddingStore, kind: exact ? .flat : index.flatMap(IndexKind.init(rawValue:)))
@@ -193,6 +196,16 @@ struct Query: ParsableCommand {
         switch ExternalID.parse(text) {
         case .success(let id): return id
         case .failure(let why): throw ValidationError("\(option) '\(text)': \(why)")
+        }
+    }
+
+    static func hasUserWithoutEmbedding(_ db: String, _ ids: [ExternalID]) throws -> Bool {
+        let store = try EmbeddingStore(path: db, readOnly: true)
+        return try store.read { reader in
+            try ids.contains { id in
+                guard let row = try reader.row(of: id, .user) else { return false }
+                return try reader.withVector(ofRow: row, .user) { $0 == nil }
+            }
         }
     }
 

@@ -12,7 +12,7 @@ import Wire
 struct RankingOptions: ParsableArguments {
     @Option(help: "Ranking model file (JSON, docs/RANKING.md); without one, candidates keep their ANN order.")
     var model: String?
-    @Option(name: .customLong("mmr-lambda"), help: "MMR trade-off 0...1 (1: relevance only; default 0.7).")
+    @Option(name: .customLong("mmr-lambda"), help: "MMR trade-off 0...1 (1: relevance only; default 0.7 with --model, --candidates or --similarity, else 1, so --explain, filters and session options alone keep the order).")
     var mmrLambda: Float?
     @Option(help: "Candidates retrieved before ranking (default 500).")
     var candidates: Int?
@@ -38,6 +38,10 @@ struct RankingOptions: ParsableArguments {
     var categoryCap: Int?
     @Option(help: "MMR similarity: cosine (embeddings) or jaccard (categories).")
     var similarity: String?
+
+    /// MMR's lambda when `--mmr-lambda` is not given: 0.7 (the pipeline's default) when ranking
+    /// is asked for, 1 (no MMR) when only explanations, filters or context are.
+    var defaultLambda: Float { model != nil || candidates != nil || similarity != nil ? 0.7 : 1 }
 
     var isRequested: Bool {
         model != nil || mmrLambda != nil || candidates != nil || explain || !categories.isEmpty || !excludeCategories.isEmpty
@@ -74,7 +78,7 @@ struct RankingOptions: ParsableArguments {
         r.context = RequestContext(time: try at.map(Self.parseTime), values: values,
                                    sessionItems: try sessionItems.map { try Self.id($0, "--session-item") },
                                    sessionWeight: sessionWeight ?? 0.5)
-        r.mmr = MMROptions(lambda: mmrLambda ?? 0.7, similarity: similarity.flatMap(MMROptions.Similarity.init) ?? .cosine)
+        r.mmr = MMROptions(lambda: mmrLambda ?? defaultLambda, similarity: similarity.flatMap(MMROptions.Similarity.init) ?? .cosine)
         r.rules = BusinessRules(minScore: minScore, categoryCap: categoryCap)
         return r
     }
