@@ -50,7 +50,13 @@ public enum WireCodec {
                 return try M(jsonUTF8Bytes: [UInt8](bytes), options: options)
             }
         } catch {
-            throw WireError.malformed(encoding: encoding, reason: WireError.reason(error))
+            let reason = WireError.reason(error)
+            let named: Bool
+            if case JSONDecodingError.unknownField = error { named = true } else { named = false }
+            if encoding == .json, !named, let field = JSONFaultLocator.locate(M.self, bytes) {
+                throw WireError.malformed(encoding: encoding, reason: "\(field): \(reason)")
+            }
+            throw WireError.malformed(encoding: encoding, reason: reason)
         }
     }
 
@@ -58,6 +64,7 @@ public enum WireCodec {
     /// when it comes first (as every encoder writes it), else nil. Lets the server echo the id
     /// of a message it will not read (over the size limit, truncated, malformed).
     public static func peekRequestID(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
+        if WireEncoding.of(bytes) == .json { return peekJSONRequestID(bytes) }
         guard bytes.count >= 2, bytes[0] == 0x08 else { return nil }  // field 1, varint
         var value: UInt64 = 0
         var shift: UInt64 = 0
@@ -68,6 +75,37 @@ public enum WireCodec {
             shift += 7
         }
         return nil
+    }
+
+    /// The request id of a JSON request when its first member is `"requestId"` (or
+    /// `"request_id"`) with a number or a decimal string, as clients write it; else nil.
+    static func peekJSONRequestID(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
+        var i = 1
+        func skipSpace() { while i < bytes.count, [9, 10, 13, 32].contains(bytes[i]) { i += 1 } }
+        skipSpace()
+        let names = [Array("\"requestId\"".utf8), Array("\"request_id\"".utf8)]
+        guard let name = names.first(where: { n in i + n.count <= bytes.count && (0..<n.count).allSatisfy { bytes[i + $0] == n[$0] } }) else { return nil }
+        i += name.count
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
+        i += 1
+        skipSpace()
+        let quoted = i < bytes.count && bytes[i] == UInt8(ascii: "\"")
+        if quoted { i += 1 }
+        var value: UInt64 = 0
+        var digits = 0
+        while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 {
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(UInt64(bytes[i] - 48))
+            guard !o1, !o2 else { return nil }
+            value = sum
+            digits += 1
+            i += 1
+        }
+        guard digits > 0 else { return nil }
+        if quoted { return i < bytes.count && bytes[i] == UInt8(ascii: "\"") ? value : nil }
+        skipSpace()
+        return i < bytes.count && (bytes[i] == UInt8(ascii: ",") || bytes[i] == UInt8(ascii: "}")) ? value : nil
     }
 
     /// The bytes of `message` in `encoding`.

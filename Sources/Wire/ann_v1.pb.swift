@@ -103,8 +103,8 @@ public nonisolated enum Ann_V1_ErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable
 }
 
 /// An item or user id: an unsigned 64-bit number or a string of 1...255 UTF-8 bytes.
-/// A `str` that is canonical decimal digits fitting in 64 bits is read as that number, as
-/// everywhere in annctl ("42" is the number 42, "007" is a string).
+/// A `str` that is canonical decimal digits is read as that number and must fit in 64 bits, as
+/// everywhere in annctl ("42" is the number 42, "007" is a string, 2^64 is refused).
 public nonisolated struct Ann_V1_Id: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -149,7 +149,7 @@ public nonisolated struct Ann_V1_Filter: Sendable {
   /// these labels. Unknown labels match nothing.
   public var categories: [String] = []
 
-  /// The feature column `categories` refers to; default "category".
+  /// The feature column `categories` refers to; default: the store's `categories` column, else `category`.
   public var categoryColumn: String = String()
 
   /// Never these items.

@@ -115,6 +115,14 @@ final class WireCodecTests: XCTestCase {
         }
         XCTAssertEqual(failure([]), .empty)
         XCTAssertEqual(failure(Array(#"{"nope": 1}"#.utf8)), .malformed(encoding: .json, reason: "unknown field 'nope'"))
+        // JSON decoding errors name the member (protobuf's decoder does not).
+        for (text, reason) in [(#"{"requestId": "1", "recommend": {"k": -1}}"#, "recommend.k: malformed number"),
+                               (#"{"recommend": {"includeSeen": "true", "k": 3}}"#, "recommend.includeSeen: a value of the wrong type for its field"),
+                               (#"{"upsert": {"items": [{"id": {"num": "1"}}, {"id": {"num": "2"}, "vector": ["x"]}]}}"#, "upsert.items[1].vector[0]: malformed number"),
+                               (#"{"recommend": {"session": {"time": "soon"}}}"#, "recommend.session.time: malformed number")] {
+            guard case .malformed(.json, let got)? = failure(Array(text.utf8)) else { XCTFail(text); continue }
+            XCTAssertTrue(got.hasPrefix(reason.prefix(while: { $0 != ":" }) + ":"), "\(text): \(got)")
+        }
         XCTAssertEqual(failure(Array(#"{"search": {}, "health": {}}"#.utf8)),
                        .malformed(encoding: .json, reason: "two members of a oneof are set (e.g. two operations in one request)"))
         let whole = try WireCodec.encode(everyOp()[0], as: .binary)
@@ -134,7 +142,14 @@ final class WireCodecTests: XCTestCase {
         }
         XCTAssertNil([UInt8]([0x52, 0x00]).withUnsafeBytes { WireCodec.peekRequestID($0) }, "no id field first")
         XCTAssertNil([UInt8]([0x08, 0x80]).withUnsafeBytes { WireCodec.peekRequestID($0) }, "truncated varint")
-        XCTAssertNil(Array(#"{"requestId": "5"}"#.utf8).withUnsafeBytes { WireCodec.peekRequestID($0) })
+        // JSON: when requestId (or request_id) comes first, as a number or a decimal string.
+        for (text, id) in [(#"{"requestId": "5", "bogus": 1}"#, UInt64(5)), (#"{ "request_id" : 18446744073709551615 ,"#, .max),
+                           (#"{"requestId":7}"#, 7)] {
+            XCTAssertEqual(Array(text.utf8).withUnsafeBytes { WireCodec.peekRequestID($0) }, id, text)
+        }
+        for text in [#"{"health": {}, "requestId": 5}"#, #"{"requestId": 1.5}"#, #"{"requestId": "x"}"#, #"{"requestId": 18446744073709551616}"#] {
+            XCTAssertNil(Array(text.utf8).withUnsafeBytes { WireCodec.peekRequestID($0) }, text)
+        }
     }
 
     func testNames() {
