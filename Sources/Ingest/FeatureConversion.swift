@@ -77,6 +77,15 @@ struct FeatureConversion {
         }
     }
 
+    /// True for `0` followed by a digit, after an optional sign (`02134`, `-07`; not `0`, `0.5`).
+    static func hasLeadingZero(_ text: Substring) -> Bool {
+        var digits = text.utf8[...]
+        if let first = digits.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") { digits = digits.dropFirst() }
+        guard digits.count >= 2, digits.first == UInt8(ascii: "0") else { return false }
+        let second = digits[digits.index(after: digits.startIndex)]
+        return second >= UInt8(ascii: "0") && second <= UInt8(ascii: "9")
+    }
+
     /// A CSV/TSV cell (or a JSON string when `json` is given; JSON strings are not split on `|`).
     func value(text: Substring, field: String, declared: FeatureKind?, splitMulti: Bool = true,
                json: JSONValue? = nil) throws -> FeatureValue? {
@@ -84,7 +93,9 @@ struct FeatureConversion {
         let got = json?.summary ?? "\(String(text).debugDescription)"
         switch declared {
         case nil:
-            if json == nil, let d = NumberScanner.parseDecimal(text) { return .numeric(d) }
+            // A number with a leading zero (`02134`: a zip code, a code) is a label, as such
+            // ids are strings (`007`).
+            if json == nil, !Self.hasLeadingZero(text), let d = NumberScanner.parseDecimal(text) { return .numeric(d) }
             if let t = ISO8601.parse(text) { return .timestamp(t) }
             if splitMulti && text.contains("|") { return .multiCategorical(splitLabels(text)) }
             return .categorical(String(text))

@@ -118,7 +118,7 @@ public final class FeatureReader {
                 guard let parsed = FeatureKind(name: kindName) else {
                     throw IngestError.malformed(
                         file: path, location: .line(lineNumber),
-                        reason: "header column '\(field)' names unknown kind '\(kindName)'; expected cat, multi, num or time")
+                        reason: "header column '\(field)' names unknown kind '\(kindName)'; expected categorical (cat), multi (multi-categorical), numeric (num) or timestamp (time)")
                 }
                 kind = parsed
                 name = String(name[..<colon])

@@ -121,13 +121,23 @@ final class FeatureReaderTests: XCTestCase {
                                    got: "\"A1\"")) { try readAllFeatures(p) }
     }
 
+    /// An inferred number with a leading zero is a label (zip codes, product codes keep their zeros).
+    func testLeadingZerosInferALabel() throws {
+        let files = try TestFiles()
+        let p = try files.write("zip.csv", text: "id,zip,n,z\nx0,02134,0.5,0\n")
+        XCTAssertEqual(try readAllFeatures(p).first?.values, [
+            FeatureField(name: "zip", value: .categorical("02134")), FeatureField(name: "n", value: .numeric(0.5)),
+            FeatureField(name: "z", value: .numeric(0)),
+        ])
+    }
+
     func testCSVErrors() throws {
         let files = try TestFiles()
         let p = try files.write("a.csv", text: "id,price\n1,2\n2\n")
         assertThrows(.malformed(file: p, location: .line(3), reason: "line has 1 fields, the header has 2")) { try readAllFeatures(p) }
         let q = try files.write("b.csv", text: "id,price:money\n")
         assertThrows(.malformed(file: q, location: .line(1),
-                                reason: "header column 'price:money' names unknown kind 'money'; expected cat, multi, num or time")) {
+                                reason: "header column 'price:money' names unknown kind 'money'; expected categorical (cat), multi (multi-categorical), numeric (num) or timestamp (time)")) {
             try readAllFeatures(q)
         }
         let r = try files.write("c.csv", text: "id,x\n-1,2\n")
