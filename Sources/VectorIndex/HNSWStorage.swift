@@ -11,7 +11,7 @@ import VectorMath
 /// - `hnsw_codes` (int8 walks only, meta `int8` = 1 with the quantizer's `sq_lower`/`sq_upper`
 ///   as little-endian f32 arrays): block u32 BE -> `nodesPerBlock x dim` code bytes, then
 ///   `nodesPerBlock` f32 score offsets (see `HNSWCodes`). Readers without int8 support ignore it.
-enum HNSWStorage {
+public enum HNSWStorage {
     static let version: UInt32 = 1
     static let nodesPerBlock = 1024
     static let tables = ["hnsw_meta", "hnsw_level0", "hnsw_upper", "hnsw_deleted", "hnsw_codes"]
@@ -39,6 +39,28 @@ enum HNSWStorage {
             deleted = try txn.openDatabase("hnsw_deleted", create: true)
             codes = try txn.openDatabase("hnsw_codes", create: true)
         }
+    }
+
+    /// Lines for `annctl info` about the HNSW index of the store: its parameters, the
+    /// rows it covers and whether the store has rows it does not. Empty without an index.
+    public static func report(_ store: EmbeddingStore) throws -> [String] {
+        guard let tables = try? Tables(store, create: false) else { return [] }
+        return try store.read { reader in try report(tables, reader) }
+    }
+
+    private static func report(_ tables: Tables, _ reader: StoreReader) throws -> [String] {
+        let txn = reader.transaction
+        func value<T: FixedWidthInteger>(_ key: String, _ type: T.Type) throws -> T? {
+            try txn.bytes(forKey: Array(key.utf8), in: tables.meta).flatMap { b in b.withUnsafeBytes { KeyCodec.decode(T.self, $0) } }
+        }
+        guard let v = try value("version", UInt32.self) else { return [] }
+        let m = try value("m", UInt32.self) ?? 0, efc = try value("ef_construction", UInt32.self) ?? 0
+        let ef = try value("ef_search", UInt32.self) ?? 0, rows = Int(try value("rows", UInt64.self) ?? 0)
+        let int8 = try value("int8", UInt8.self) == 1
+        let items = try reader.counts().items
+        let state = rows == items ? "covers every item row" : "stale: covers \(rows) rows, the store holds \(items) (annctl build --index hnsw)"
+        return ["hnsw             layout \(v), M \(m), efConstruction \(efc), ef \(ef), \(rows) rows\(int8 ? ", int8 walk" : "")",
+                "hnsw state       \(state)"]
     }
 
     /// True when the store holds an HNSW index.

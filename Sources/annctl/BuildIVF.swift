@@ -17,7 +17,8 @@ extension Build {
         guard let meta = try probe.meta() else { throw StoreError.notInitialized(path: store.db) }
         let counts = try probe.read { try $0.counts() }
         probe.environment.close()
-        let lists = nlist ?? max(1, Int((4 * Double(counts.itemVectors).squareRoot()).rounded()))
+        // The default, 4 sqrt(n), is at most n (below 16 items it would exceed it).
+        let lists = nlist ?? max(1, min(counts.itemVectors, Int((4 * Double(counts.itemVectors).squareRoot()).rounded())))
         let listBytes = counts.itemVectors * (meta.dimension * (int8 ? 1 : 4) + 8) + lists * meta.dimension * 4
         var options = Environment.Options()
         options.writeMap = true

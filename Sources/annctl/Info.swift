@@ -39,5 +39,6 @@ struct Info: ParsableCommand {
             }
             if let ivf { for line in try ivf.report(r) { print(line) } }
         }
+        for line in try HNSWStorage.report(embeddingStore) { print(line) }
     }
 }
