@@ -84,6 +84,8 @@ final class JSONLVectorReaderTests: XCTestCase {
         assertThrows(.dimensionMismatch(file: p, location: .line(3), expected: 2, got: 1)) { try readAll(p) }
         let q = try files.write("b.jsonl", text: "{\"vector\": [1, 2]}\n{\"vector\": [1, NaN]}\n")
         assertThrows(.nonFinite(file: q, location: .line(2), column: 1)) { try readAll(q) }
+        let named = try files.write("e.jsonl", text: "{\"id\": 3, \"embedding\": [1, 2]}\n")
+        assertThrows(.malformed(file: named, location: .line(1), reason: "member \"embedding\" holds 2 numbers: the vector must be named \"vector\"")) { try readAll(named) }
         let r = try files.write("c.jsonl", text: "{\"id\": 3}\n")
         assertThrows(.malformed(file: r, location: .line(1), reason: "object has no \"vector\"")) { try readAll(r) }
         let s = try files.write("d.jsonl", text: "{\"vector\": [1, 2}\n")
