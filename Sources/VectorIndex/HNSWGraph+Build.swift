@@ -64,38 +64,12 @@ extension HNSWGraph {
             setNeighbours(row, l, chosen)
             unlock(row)
             for neighbour in chosen { link(neighbour, to: row, level: l, scorer: scorer) }
-            if l == 0 { keepAnInLink(row, from: chosen) }
             (current, currentScore) = (best.row, best.score)
         }
         if holdsGlobal {
             entryPoint = row
             maxLevel = level
             unlockGlobal()
-        }
-    }
-
-    /// When every chosen neighbour's re-selection dropped `row` (it would have no in-link at
-    /// level 0, so no walk could reach it), the first of them with a free slot takes it.
-    /// (`linkUnreachable` handles what is left after a build.)
-    func keepAnInLink(_ row: UInt32, from chosen: [UInt32]) {
-        for neighbour in chosen {
-            lock(neighbour)
-            let l = list(neighbour, 0)
-            let n = Int(l.pointee)
-            let linked = (0..<n).contains { l[1 + $0] == row }
-            unlock(neighbour)
-            if linked { return }
-        }
-        for neighbour in chosen {
-            lock(neighbour)
-            defer { unlock(neighbour) }
-            let l = list(neighbour, 0)
-            let n = Int(l.pointee)
-            if n < m0 {
-                l[1 + n] = row
-                l.pointee = UInt32(n + 1)
-                return
-            }
         }
     }
 
@@ -154,7 +128,9 @@ extension HNSWGraph {
                     if worker == 0, finished % 4096 == 0 { progress?(finished) }
                 }
             }
-            graph.linkUnreachable(ef: min(parameters.efConstruction, 100), scorer: scorer)
+            if parameters.linkUnreachable {
+                graph.linkUnreachable(ef: min(parameters.efConstruction, 64), scorer: scorer, threads: workers)
+            }
         }
         return (graph, inverseNorms)
     }

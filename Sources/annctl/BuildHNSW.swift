@@ -10,6 +10,9 @@ struct HNSWBuildOptions: ParsableArguments {
     @Option(name: .customLong("ef-search"), help: "HNSW: default ef at query time.") var efSearch: Int = 64
     @Option(name: .customLong("head-fraction"), help: "HNSW, inner product: share of largest-norm items scanned exactly per query.")
     var headFraction: Double = 0.01
+    @Flag(name: .customLong("no-link-unreachable"),
+          help: "HNSW: skip linking the rows a walk from the entry point cannot reach (faster build and top-10 walks; those items are then never returned).")
+    var noLinkUnreachable = false
 
     func validate() throws {
         guard (2...128).contains(m) else { throw ValidationError("--m \(m): expected 2...128") }
@@ -26,6 +29,7 @@ struct HNSWBuildOptions: ParsableArguments {
         parameters.headFraction = headFraction
         parameters.seed = seed
         parameters.int8 = int8
+        parameters.linkUnreachable = !noLinkUnreachable
         let clock = Date()
         let rows = try store.read { try $0.counts().items }
         let bar = quiet ? nil : ProgressBar(label: "hnsw", totalBytes: Int64(rows))

@@ -22,5 +22,11 @@ extension HNSWTests {
             XCTAssertEqual(try recall(store, index, d, k: 600, ef: 3_000), 1, "int8 \(int8)")
             XCTAssertGreaterThanOrEqual(try recall(store, index, d, k: 10, ef: 64), 0.95, "int8 \(int8)")
         }
+        // Without the linking pass the same graph leaves rows unreachable: an exhaustive walk misses them.
+        try? FileManager.default.removeItem(atPath: path)
+        let store = try makeStore(d, metric: .innerProduct)
+        var p = fastParameters()
+        p.linkUnreachable = false
+        XCTAssertLessThan(try recall(store, try build(store, p), d, k: 600, ef: 3_000), 0.9)
     }
 }
