@@ -20,11 +20,12 @@ public struct HNSWParameters: Sendable, Equatable {
     /// ranges) and re-score the final `ef` candidates in float32: a quarter of the memory
     /// traffic per distance. The graph itself is built on float32.
     public var int8: Bool = false
-    /// End the build by linking every row that a level-0 walk from the entry point cannot
-    /// reach (`HNSWGraph.linkUnreachable`): without it, inner-product graphs leave most
-    /// small-norm rows unreachable (never returned, whatever ef). Costs build time and ~20% of
-    /// top-10 walk speed at the same ef on inner product (bench/RESULTS.md).
-    public var linkUnreachable: Bool = true
+    /// End the build by linking the rows that a level-0 walk from the entry point cannot reach
+    /// (`HNSWGraph.linkUnreachable`): without it, inner-product graphs leave most small-norm
+    /// rows unreachable (never returned, whatever ef). Off by default: at 1M it cost 40% more
+    /// build time and 25-45% of top-10 walk speed at the same ef, for recall@500 0.57 -> 0.70
+    /// (bench/RESULTS.md, "HNSW reachability").
+    public var linkUnreachable: Bool = false
 
     public init() {}
 

@@ -55,6 +55,11 @@ public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
     public var memoryBytes: Int { graph.memoryBytes + head.memoryBytes + inverseNorms.count * 4 + (codes?.memoryBytes ?? 0) }
     public var rows: Int { graph.count }
     public var deletedCount: Int { graph.deleted.count }
+    /// Live rows that no walk from the entry point reaches and the exact head does not hold:
+    /// no search returns them (one pass over the level-0 lists).
+    public var unreachableRowCount: Int {
+        graph.unreachableRows().filter { !graph.deleted.contains($0) && !head.set.contains($0) }.count
+    }
 
     public func makeRetriever() -> any Retriever { HNSWRetriever(index: self) }
 

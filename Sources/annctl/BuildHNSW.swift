@@ -10,9 +10,9 @@ struct HNSWBuildOptions: ParsableArguments {
     @Option(name: .customLong("ef-search"), help: "HNSW: default ef at query time.") var efSearch: Int = 64
     @Option(name: .customLong("head-fraction"), help: "HNSW, inner product: share of largest-norm items scanned exactly per query.")
     var headFraction: Double = 0.01
-    @Flag(name: .customLong("no-link-unreachable"),
-          help: "HNSW: skip linking the rows a walk from the entry point cannot reach (faster build and top-10 walks; those items are then never returned).")
-    var noLinkUnreachable = false
+    @Flag(name: .customLong("link-unreachable"),
+          help: "HNSW: end the build by linking the rows a walk from the entry point cannot reach (inner product leaves many: they are never returned). Better large-k recall (recommend candidates), slower build and top-10 walks.")
+    var linkUnreachable = false
 
     func validate() throws {
         guard (2...128).contains(m) else { throw ValidationError("--m \(m): expected 2...128") }
@@ -29,7 +29,7 @@ struct HNSWBuildOptions: ParsableArguments {
         parameters.headFraction = headFraction
         parameters.seed = seed
         parameters.int8 = int8
-        parameters.linkUnreachable = !noLinkUnreachable
+        parameters.linkUnreachable = linkUnreachable
         let clock = Date()
         let rows = try store.read { try $0.counts().items }
         let bar = quiet ? nil : ProgressBar(label: "hnsw", totalBytes: Int64(rows))
@@ -42,5 +42,9 @@ struct HNSWBuildOptions: ParsableArguments {
         let built = Date().timeIntervalSince(clock)
         try store.write { try index.save($0) }
         print("built \(index.summary) in \(Format.seconds(built)) on \(threads) thread(s); saved in \(Format.seconds(Date().timeIntervalSince(clock) - built))")
+        let unreachable = index.unreachableRowCount
+        if unreachable > 0 {
+            print("note: \(unreachable) of \(rows) rows (\(String(format: "%.1f", 100 * Double(unreachable) / Double(max(rows, 1))))%) cannot be reached by a walk from the entry point, so no search returns them; --link-unreachable links them (slower build and top-10 walks, better large-k recall)")
+        }
     }
 }
