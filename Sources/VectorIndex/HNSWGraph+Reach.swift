@@ -2,8 +2,9 @@ import Dispatch
 import VectorMath
 
 extension HNSWGraph {
-    /// Rows of the graph that a level-0 walk from the entry point cannot reach (following
-    /// out-links), in row order.
+    /// Rows of the graph that no walk reaches: not reachable from the entry point following
+    /// out-links of any level (a search descends the upper levels and walks level 0 from where
+    /// it lands), in row order.
     func unreachableRows() -> [UInt32] {
         var reached = RowBitmap(capacity: count)
         var stack: [UInt32] = []
@@ -11,16 +12,20 @@ extension HNSWGraph {
         return (0..<UInt32(count)).filter { isInGraph($0) && !reached.contains($0) }
     }
 
-    /// Marks `start` and every row reachable from it at level 0 that is not marked yet.
+    /// Marks `start` and every row reachable from it through the lists of any level that is
+    /// not marked yet.
     private func mark(_ start: UInt32, _ reached: inout RowBitmap, _ stack: inout [UInt32]) {
         guard !reached.contains(start) else { return }
         reached.insert(start)
         stack.append(start)
         while let row = stack.popLast() {
-            let l = list(row, 0)
-            for i in 0..<Int(l.pointee) where !reached.contains(l[1 + i]) {
-                reached.insert(l[1 + i])
-                stack.append(l[1 + i])
+            let top = levels[Int(row)] == Self.notInGraph ? 0 : Int(levels[Int(row)])
+            for level in 0...top {
+                let l = list(row, level)
+                for i in 0..<Int(l.pointee) where !reached.contains(l[1 + i]) {
+                    reached.insert(l[1 + i])
+                    stack.append(l[1 + i])
+                }
             }
         }
     }
