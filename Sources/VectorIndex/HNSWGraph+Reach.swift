@@ -8,18 +8,18 @@ extension HNSWGraph {
     func unreachableRows() -> [UInt32] {
         var reached = RowBitmap(capacity: count)
         var stack: [UInt32] = []
-        if maxLevel >= 0 { mark(entryPoint, &reached, &stack) }
+        if maxLevel >= 0 { mark(entryPoint, &reached, &stack, allLevels: true) }
         return (0..<UInt32(count)).filter { isInGraph($0) && !reached.contains($0) }
     }
 
-    /// Marks `start` and every row reachable from it through the lists of any level that is
-    /// not marked yet.
-    private func mark(_ start: UInt32, _ reached: inout RowBitmap, _ stack: inout [UInt32]) {
+    /// Marks `start` and every row reachable from it that is not marked yet: through the
+    /// level-0 lists, or with `allLevels` through the lists of every level.
+    private func mark(_ start: UInt32, _ reached: inout RowBitmap, _ stack: inout [UInt32], allLevels: Bool = false) {
         guard !reached.contains(start) else { return }
         reached.insert(start)
         stack.append(start)
         while let row = stack.popLast() {
-            let top = levels[Int(row)] == Self.notInGraph ? 0 : Int(levels[Int(row)])
+            let top = !allLevels || levels[Int(row)] == Self.notInGraph ? 0 : Int(levels[Int(row)])
             for level in 0...top {
                 let l = list(row, level)
                 for i in 0..<Int(l.pointee) where !reached.contains(l[1 + i]) {
@@ -30,7 +30,8 @@ extension HNSWGraph {
         }
     }
 
-    /// Links rows that a level-0 walk from the entry point cannot reach into the reachable
+    /// Links rows that a level-0 walk from the entry point cannot reach (stricter than
+    /// `unreachableRows`: a walk starts on level 0 where its descent lands) into the reachable
     /// part, so that large-k searches can return them (and a search with `ef` at least the row
     /// count answers exactly). Graphs linked by inner product leave many rows behind: the
     /// neighbour heuristic points small-norm rows at large-norm ones and not back (65% of a
