@@ -42,16 +42,29 @@ extension HNSWGraph {
     /// similar by angle first, are its candidate hosts: a link goes into a free slot only, never
     /// in place of an existing one (replacing links cost recall@10), and not into the
     /// large-norm hubs an inner-product walk finds first unless they are the most similar.
-    /// Rows left without a free host stay as they were. Returns how many rows were linked.
+    /// Rows left without a free host after four passes stay as they were. Returns how many rows
+    /// were linked.
     @discardableResult
     func linkUnreachable(ef: Int, scorer base: NodeScorer, threads: Int) -> Int {
+        // Later passes search again from the larger reached part (rows linked by the first pass
+        // have free slots of their own) for the rows whose hosts filled up.
+        var linked = 0
+        for _ in 0..<4 {
+            let pass = linkPass(ef: ef, scorer: base, threads: threads)
+            linked += pass
+            if pass == 0 { break }
+        }
+        return linked
+    }
+
+    private func linkPass(ef: Int, scorer base: NodeScorer, threads: Int) -> Int {
         guard maxLevel >= 0 else { return 0 }
         var reached = RowBitmap(capacity: count)
         var stack: [UInt32] = []
         mark(entryPoint, &reached, &stack)
         let orphans = (0..<UInt32(count)).filter { isInGraph($0) && !reached.contains($0) }
         guard !orphans.isEmpty else { return 0 }
-        let hostsPerRow = 4
+        let hostsPerRow = 16
         var hosts = [UInt32](repeating: UInt32.max, count: orphans.count * hostsPerRow)
         let workers = max(1, min(threads, orphans.count))
         let frozen = reached

@@ -22,8 +22,8 @@ public struct HNSWParameters: Sendable, Equatable {
     public var int8: Bool = false
     /// End the build by linking the rows that a level-0 walk from the entry point cannot reach
     /// (`HNSWGraph.linkUnreachable`): without it, inner-product graphs leave most small-norm
-    /// rows unreachable (never returned, whatever ef). Off by default: at 1M it cost 40% more
-    /// build time and 25-45% of top-10 walk speed at the same ef, for recall@500 0.57 -> 0.70
+    /// rows unreachable (never returned, whatever ef). Off by default: at 1M it cost 85% more
+    /// build time and 13-31% of top-10 walk speed at the same ef, for recall@500 0.57 -> 0.75
     /// (bench/RESULTS.md, "HNSW reachability").
     public var linkUnreachable: Bool = false
 

@@ -44,7 +44,10 @@ struct HNSWBuildOptions: ParsableArguments {
         print("built \(index.summary) in \(Format.seconds(built)) on \(threads) thread(s); saved in \(Format.seconds(Date().timeIntervalSince(clock) - built))")
         let unreachable = index.unreachableRowCount
         if unreachable > 0 {
-            print("note: \(unreachable) of \(rows) rows (\(String(format: "%.1f", 100 * Double(unreachable) / Double(max(rows, 1))))%) cannot be reached by a walk from the entry point, so no search returns them; --link-unreachable links them (slower build and top-10 walks, better large-k recall)")
+            let share = String(format: "%.1f", 100 * Double(unreachable) / Double(max(rows, 1)))
+            print("note: \(unreachable) of \(rows) rows (\(share)%) cannot be reached by a walk from the entry point, so no search returns them; "
+                + (linkUnreachable ? "no reached row near them had a free slot to link them from"
+                                   : "--link-unreachable links them (slower build and top-10 walks, better large-k recall)"))
         }
     }
 }
