@@ -75,8 +75,8 @@ public struct ServerConfiguration: Sendable {
             throw ServerError.invalidConfiguration("inline search breadth \(inlineSearchBreadth): expected 0 or more")
         }
         guard contexts >= 1 else { throw ServerError.invalidConfiguration("contexts \(contexts): expected at least 1") }
-        guard limits.maxMessageBytes >= 1024 else {
-            throw ServerError.invalidConfiguration("max message size \(limits.maxMessageBytes): expected at least 1024 bytes")
+        guard (1024 ... 1 << 30).contains(limits.maxMessageBytes) else {
+            throw ServerError.invalidConfiguration("max message size \(limits.maxMessageBytes): expected 1024...1073741824 bytes")
         }
         for (name, value) in [("max k", limits.maxK), ("max batch", limits.maxBatch), ("max dimension", limits.maxDimension)] where value < 1 {
             throw ServerError.invalidConfiguration("\(name) \(value): expected at least 1")

@@ -13,7 +13,7 @@ enum JSONFaultLocator {
     /// makes `bytes` fail to decode as `M`, or nil when it cannot be told.
     static func locate<M: SwiftProtobuf.Message>(_ type: M.Type, _ bytes: UnsafeRawBufferPointer) -> String? {
         guard bytes.count <= maximumBytes,
-              let root = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [String: Any]
+              let root = try? JSONSerialization.jsonObject(with: Data(bytes[WireEncoding.jsonBodyStart(bytes)...]), options: [.fragmentsAllowed]) as? [String: Any]
         else { return nil }
         var attempts = 0
         // Decodes the value of `path` built from `leaf` (the candidate member, alone).

@@ -7,11 +7,21 @@ public enum WireEncoding: String, Sendable, CustomStringConvertible {
     /// Protobuf's JSON mapping: for people with `nngcat`; chosen when the first byte is `{`.
     case json
 
-    /// The encoding of a received message: JSON when its first byte is `{`. No binary
-    /// `Request` or `Reply` starts with 0x7b (field 15 with the deprecated group wire type).
+    /// The encoding of a received message: JSON when its first byte is `{`, after an optional
+    /// UTF-8 byte-order mark and white space (as editors and `echo` leave them). No binary
+    /// `Request` or `Reply` starts with 0x7b (field 15 with the deprecated group wire type),
+    /// nor with a white-space byte or 0xEF (wire types or field numbers no message has).
     @inlinable
     public static func of(_ bytes: UnsafeRawBufferPointer) -> WireEncoding {
-        bytes.first == UInt8(ascii: "{") ? .json : .binary
+        var i = jsonBodyStart(bytes)
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1 }
+        return i < bytes.count && bytes[i] == UInt8(ascii: "{") ? .json : .binary
+    }
+
+    /// 3 when `bytes` start with a UTF-8 byte-order mark, else 0.
+    @inlinable @usableFromInline
+    static func jsonBodyStart(_ bytes: UnsafeRawBufferPointer) -> Int {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0
     }
 
     public var description: String { rawValue }
@@ -47,7 +57,7 @@ public enum WireCodec {
             case .json:
                 var options = JSONDecodingOptions()
                 options.messageDepthLimit = depthLimit
-                return try M(jsonUTF8Bytes: [UInt8](bytes), options: options)
+                return try M(jsonUTF8Bytes: [UInt8](bytes[WireEncoding.jsonBodyStart(bytes)...]), options: options)
             }
         } catch {
             let reason = WireError.reason(error)
@@ -80,8 +90,11 @@ public enum WireCodec {
     /// The request id of a JSON request when its first member is `"requestId"` (or
     /// `"request_id"`) with a number or a decimal string, as clients write it; else nil.
     static func peekJSONRequestID(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
-        var i = 1
+        var i = WireEncoding.jsonBodyStart(bytes)
         func skipSpace() { while i < bytes.count, [9, 10, 13, 32].contains(bytes[i]) { i += 1 } }
+        skipSpace()
+        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return nil }
+        i += 1
         skipSpace()
         let names = [Array("\"requestId\"".utf8), Array("\"request_id\"".utf8)]
         guard let name = names.first(where: { n in i + n.count <= bytes.count && (0..<n.count).allSatisfy { bytes[i + $0] == n[$0] } }) else { return nil }

@@ -91,6 +91,7 @@ final class RobustnessTests: XCTestCase {
             ("default candidates 100: expected 1...50 (max candidates)", { $0.limits.maxK = 20; $0.limits.maxCandidates = 50 }),
             ("default k 10: expected 1...5 (max k)", { $0.limits.maxK = 5 }),
             ("max batch 0: expected at least 1", { $0.limits.maxBatch = 0 }),
+            ("max message size 3000000000: expected 1024...1073741824 bytes", { $0.limits.maxMessageBytes = 3_000_000_000 }),
         ]
         for (message, configure) in cases {
             XCTAssertThrowsError(try ServerFixture(configure: configure)) {

@@ -132,6 +132,20 @@ final class WireCodecTests: XCTestCase {
         XCTAssertTrue(WireError.malformed(encoding: .json, reason: "x").description.contains("malformed json ann.v1 message"))
     }
 
+    /// JSON after a byte-order mark or white space (editors, `echo`) is JSON, and decodes.
+    func testJSONAfterABOMOrWhiteSpace() throws {
+        for prefix in [[UInt8](), [0xEF, 0xBB, 0xBF], Array(" \n\t".utf8), [0xEF, 0xBB, 0xBF, 0x0A]] {
+            let bytes = prefix + Array(#"{"requestId": "9", "health": {}}"#.utf8)
+            let (r, encoding) = try bytes.withUnsafeBytes { try WireCodec.decodeRequest($0) }
+            XCTAssertEqual(encoding, .json)
+            XCTAssertEqual(r.requestID, 9)
+            XCTAssertEqual(r.opName, "health")
+            XCTAssertEqual(bytes.withUnsafeBytes { WireCodec.peekRequestID($0) }, 9)
+        }
+        let binary = try WireCodec.encode(everyOp()[0], as: .binary)
+        XCTAssertEqual(binary.withUnsafeBytes { WireEncoding.of($0) }, .binary)
+    }
+
     func testPeekRequestID() throws {
         for id: UInt64 in [1, 127, 128, 300, UInt64.max] {
             var r = Ann_V1_Request()
