@@ -150,7 +150,7 @@ public final class DelimitedVectorReader: VectorReader {
         let token = String(decoding: UnsafeRawBufferPointer(rebasing: line[i..<j]), as: UTF8.self)
         let what = token.isEmpty ? "an empty field" : "'\(token.prefix(40))'"
         return IngestError.malformed(file: path, location: .line(lineNumber),
-                                     reason: "vector component \(component) (column \(i + 1)) is \(what), not a number")
+                                     reason: "vector component \(component) (at byte \(i + 1) of the line) is \(what), not a number")
     }
 
     /// True for text a float parser reads whole that has a point or an exponent: `1.5`, `1e3`,

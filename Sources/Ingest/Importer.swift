@@ -107,7 +107,8 @@ public struct Importer {
             if writer.meta == nil {
                 try writer.initialize(dimension: batch.dimension, metric: request.metric ?? .innerProduct)
             } else if let metric = request.metric {
-                try rejectingAt(source.path, batch.locations.first) { try writer.initialize(dimension: batch.dimension, metric: metric) }
+                // A --metric that differs from the store's is the request's fault, not a row's.
+                try rejectingAt(source.path, nil) { try writer.initialize(dimension: batch.dimension, metric: metric) }
             }
             let rows: [UInt32]
             do {

@@ -36,11 +36,11 @@ struct Import: ParsableCommand {
     @Flag(help: "No progress bar.") var quiet = false
 
     func validate() throws {
+        if itemIDs != nil && items == nil { throw ValidationError("--item-ids needs --items") }
+        if userIDs != nil && users == nil { throw ValidationError("--user-ids needs --users") }
         if items == nil && users == nil && itemFeatures == nil && userFeatures == nil && histories == nil {
             throw ValidationError("nothing to import: give --items, --users, --item-features, --user-features or --histories")
         }
-        if itemIDs != nil && items == nil { throw ValidationError("--item-ids needs --items") }
-        if userIDs != nil && users == nil { throw ValidationError("--user-ids needs --users") }
         if let metric, Metric(rawValue: metric) == nil {
             throw ValidationError("--metric '\(metric)': expected ip, cosine or l2")
         }

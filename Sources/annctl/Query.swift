@@ -26,7 +26,7 @@ struct Query: ParsableCommand {
     @Option(help: "Threads answering a --queries file (1: one query at a time on one thread).") var threads: Int = 1
     @Option(help: "Answer a --queries file in batches of this many queries per call on each thread (indexes with a batched path: flat, ivf).")
     var batch: Int?
-    @Option(name: .customLong("vector"), help: "A query vector: comma- or space-separated numbers.") var vectors: [String] = []
+    @Option(name: .customLong("vector"), help: "A query vector: comma- or space-separated numbers (write --vector=-0.5,... when the first is negative).") var vectors: [String] = []
     @Option(name: .customLong("item"), help: "Items similar to this item id.") var items: [String] = []
     @Option(name: .customLong("user"), help: "Recommendations for this user id.") var users: [String] = []
     @Option(help: "A file of query vectors, answered in one batch.") var queries: String?

@@ -81,11 +81,11 @@ final class DelimitedVectorReaderTests: XCTestCase {
     func testNotANumber() throws {
         let files = try TestFiles()
         let p = try files.write("v.tsv", text: "1\t1 2\n2\t3 4x\n")
-        assertThrows(.malformed(file: p, location: .line(2), reason: "vector component 1 (column 5) is '4x', not a number")) {
+        assertThrows(.malformed(file: p, location: .line(2), reason: "vector component 1 (at byte 5 of the line) is '4x', not a number")) {
             try readAll(p)
         }
         let q = try files.write("w.csv", text: "1,1,2\n2,3,\n")
-        assertThrows(.malformed(file: q, location: .line(2), reason: "vector component 1 (column 5) is an empty field, not a number")) {
+        assertThrows(.malformed(file: q, location: .line(2), reason: "vector component 1 (at byte 5 of the line) is an empty field, not a number")) {
             try readAll(q)
         }
     }

@@ -185,7 +185,7 @@ final class ImporterTests: XCTestCase {
 
         let metric = try npy("m.npy", [[1, 2, 3]])
         try assertRejected(request(items: metric, metric: .cosine),
-                           .rejected(file: metric, location: .row(0), reason: .metricMismatch(expected: .innerProduct, got: .cosine)))
+                           .rejected(file: metric, location: nil, reason: .metricMismatch(expected: .innerProduct, got: .cosine)))
 
         // A good file and a bad one in the same call: neither lands.
         let good = try npy("good.npy", [[9, 9, 9]])
