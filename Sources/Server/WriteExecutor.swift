@@ -54,8 +54,9 @@ final class WriteExecutor: @unchecked Sendable {
         }
         var reply = Ann_V1_WriteReply()
         reply.writeSequence = sequence
-        reply.items = UInt32(items.count)
-        reply.users = UInt32(users.count)
+        // Distinct ids: a record repeated in one upsert is one item (the last one wins).
+        reply.items = UInt32(Set(items.map(\.id)).count)
+        reply.users = UInt32(Set(users.map(\.id)).count)
         reply.histories = UInt32(histories.count)
         return reply
     }
@@ -78,8 +79,8 @@ final class WriteExecutor: @unchecked Sendable {
         }
         var reply = Ann_V1_WriteReply()
         reply.writeSequence = sequence
-        reply.items = UInt32(items.count)
-        reply.users = UInt32(users.count)
+        reply.items = UInt32(Set(items).count)
+        reply.users = UInt32(Set(users).count)
         return reply
     }
 

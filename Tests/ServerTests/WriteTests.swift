@@ -45,6 +45,11 @@ final class WriteTests: XCTestCase {
         assertOK(try client.call(Requests.upsertItem(1007, vector: spike(2, 80))))
         XCTAssertEqual(assertOK(try client.call(Requests.search(spike(2), k: 1))).results.hits.first?.id.num, 1007)
         XCTAssertEqual(assertOK(try client.call(Requests.stats)).stats.items, 600, "no new row")
+        // One id twice in one upsert is one item, the last record winning.
+        var twice = Requests.upsertItem(1008, vector: spike(3, 70))
+        twice.upsert.items.append(Requests.upsertItem(1008, vector: spike(4, 90)).upsert.items[0])
+        XCTAssertEqual(assertOK(try client.call(twice)).write.items, 1)
+        XCTAssertEqual(assertOK(try client.call(Requests.search(spike(4), k: 1))).results.hits.first?.id.num, 1008)
     }
 
     func testDeletedItemIsNeverReturned() throws {
