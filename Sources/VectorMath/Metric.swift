@@ -28,6 +28,6 @@ public enum Metric: String, Sendable, CaseIterable, Codable {
     /// similarity for ip and cosine, squared distance for l2.
     @inlinable
     public func displayScore(_ score: Float) -> Float {
-        self == .l2 ? -score : score
+        self == .l2 ? 0 - score : score  // 0 - 0 is +0: an exact match shows 0, not -0
     }
 }

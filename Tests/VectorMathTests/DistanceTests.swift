@@ -100,4 +100,12 @@ final class DistanceTests: XCTestCase {
         XCTAssertEqual(Distance.squaredL2([], []), 0)
         XCTAssertEqual(Distance.squaredNorm([]), 0)
     }
+
+    /// L2 shows the squared distance; an exact match shows 0, not -0.
+    func testDisplayScore() {
+        XCTAssertEqual(Metric.l2.displayScore(-2.5), 2.5)
+        XCTAssertEqual(Metric.l2.displayScore(0).sign, .plus)
+        XCTAssertEqual(Metric.l2.displayScore(-0.0).sign, .plus)
+        XCTAssertEqual(Metric.innerProduct.displayScore(-2.5), -2.5)
+    }
 }
