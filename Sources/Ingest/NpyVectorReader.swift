@@ -17,6 +17,8 @@ public final class NpyVectorReader: VectorReader {
     private var row = 0
     private var finished = false
     private var scratch: [UInt8] = []
+    /// The first float64 of the current batch that is finite but beyond float32's range.
+    private var overflow: (index: Int, value: Double)?
 
     init(path: String, ids: IDSource, expectedDimension: Int?) throws {
         self.path = path
@@ -82,6 +84,10 @@ public final class NpyVectorReader: VectorReader {
             return FiniteCheck.firstNonFinite(UnsafeBufferPointer(buffer))
         }
         if let bad {
+            if let overflow, overflow.index == bad {
+                throw IngestError.malformed(file: path, location: .row(firstRow + bad / dimension),
+                                            reason: "vector component \(bad % dimension) (0-based) is \(overflow.value), beyond float32's range (+-3.4e38)")
+            }
             throw IngestError.nonFinite(file: path, location: .row(firstRow + bad / dimension), column: bad % dimension)
         }
         for r in firstRow ..< firstRow + n {
@@ -107,6 +113,7 @@ public final class NpyVectorReader: VectorReader {
 
     /// Reads `destination.count` '<f2' or '<f8' values through the scratch buffer.
     private func convert(into destination: UnsafeMutableBufferPointer<Float>) throws {
+        overflow = nil
         let size = type.size
         let perChunk = scratch.count / size
         var done = 0
@@ -123,8 +130,10 @@ public final class NpyVectorReader: VectorReader {
                     }
                 } else {
                     for k in 0..<n {
-                        let bits = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self))
-                        destination[done + k] = Float(Double(bitPattern: bits))
+                        let value = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self)))
+                        let narrowed = Float(value)
+                        if overflow == nil, value.isFinite, !narrowed.isFinite { overflow = (done + k, value) }
+                        destination[done + k] = narrowed
                     }
                 }
             }

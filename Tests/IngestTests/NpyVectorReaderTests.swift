@@ -68,7 +68,9 @@ final class NpyVectorReaderTests: XCTestCase {
         let p16 = try files.writeNpy("h.npy", descr: "<f2", shape: [2, 2], data: f16Bytes([1, 2, 3, .infinity]))
         assertThrows(.nonFinite(file: p16, location: .row(1), column: 1)) { try readAll(p16) }
         let p64 = try files.writeNpy("d.npy", descr: "<f8", shape: [2, 2], data: f64Bytes([1, 1e300, 3, 4]))
-        assertThrows(.nonFinite(file: p64, location: .row(0), column: 1)) { try readAll(p64) }
+        assertThrows(.malformed(file: p64, location: .row(0), reason: "vector component 1 (0-based) is 1e+300, beyond float32's range (+-3.4e38)")) { try readAll(p64) }
+        let inf64 = try files.writeNpy("i.npy", descr: "<f8", shape: [2, 2], data: f64Bytes([1, 2, 3, .infinity]))
+        assertThrows(.nonFinite(file: inf64, location: .row(1), column: 1)) { try readAll(inf64) }
     }
 
     func testTruncatedData() throws {
