@@ -71,7 +71,7 @@ struct Query: ParsableCommand {
         for text in vectors { targets.append(("vector", .vector(try parseVector(text, dimension: meta.dimension)))) }
         for text in items { targets.append(("item \(text)", .item(try parseID(text, "--item")))) }
         for text in users { targets.append(("user \(text)", .user(try parseID(text, "--user")))) }
-        if !json { print("index: \(searchIndex.summary)") }
+        if !json { print("index: \(searchIndex.summary)" + Self.overrides(ef: ef, nprobe: nprobe, kind: searchIndex.kind)) }
 
         var number = 0
         try embeddingStore.read { reader in
@@ -196,6 +196,15 @@ struct Query: ParsableCommand {
         switch ExternalID.parse(text) {
         case .success(let id): return id
         case .failure(let why): throw ValidationError("\(option) '\(text)': \(why)")
+        }
+    }
+
+    /// What the summary's defaults become for these queries (`--ef`, `--nprobe`), or "".
+    static func overrides(ef: Int?, nprobe: Int?, kind: IndexKind) -> String {
+        switch kind {
+        case .hnsw: return ef.map { "; these queries use ef \($0)" } ?? ""
+        case .ivf: return nprobe.map { "; these queries use nprobe \($0)" } ?? ""
+        case .flat: return ef != nil || nprobe != nil ? "; exact search: --ef and --nprobe do not apply" : ""
         }
     }
 

@@ -63,3 +63,10 @@ def test_user_without_an_embedding_gets_the_cold_start(demo, tmp_path):
     run("import", "--db", store, "--user-features", str(tmp_path / "u.jsonl"), "--quiet")
     answer = query(store, "--user", "cold", "--k", "5")
     assert len(answer) == 1 and len(answer[0]["ids"]) == 5
+
+
+def test_query_header_names_the_settings_in_use(demo):
+    """The index summary shows the build's defaults; the header says what --ef / --nprobe change,
+    and that exact search ignores them."""
+    out = run("query", "--db", demo["store"], "--user", "u3", "--k", "3", "--ef", "100").stdout
+    assert out.splitlines()[0].endswith("; exact search: --ef and --nprobe do not apply"), out
