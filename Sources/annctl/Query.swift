@@ -32,7 +32,7 @@ struct Query: ParsableCommand {
     @Option(help: "A file of query vectors, answered in one batch.") var queries: String?
     @Flag(name: .customLong("include-seen"), help: "Do not leave a user's history out of the answer.") var includeSeen = false
     @Flag(help: "One JSON object per query on stdout.") var json = false
-    @Option(name: .customLong("show"), help: "Item feature columns to print beside each result, comma-separated (e.g. category,popularity).")
+    @Option(name: .customLong("show"), help: "Item feature columns to print beside each result, comma-separated (e.g. category,popularity); with --json, a \"features\" list of one object per hit.")
     var show: String?
     @OptionGroup(title: "Ranking (any of these runs the full pipeline: retrieve, features, model, rules, MMR)") var ranking: RankingOptions
 
@@ -174,14 +174,24 @@ struct Query: ParsableCommand {
     private func emit(_ answer: Answer, number: Int, reader: StoreReader, metric: Metric) throws {
         let ids = try answer.results.map { try reader.externalID(ofRow: $0.id, .item) }
         let scores = answer.results.map { metric.displayScore($0.score) }
+        let columns = show?.split(separator: ",").map(String.init) ?? []
         if json {
             let idList = ids.map(Format.json).joined(separator: ",")
             let scoreList = scores.map(Format.json).joined(separator: ",")
-            print("{\"query\":\(number),\"ids\":[\(idList)],\"scores\":[\(scoreList)]}")
+            var features = ""
+            if !columns.isEmpty {
+                // One object per hit: the --show columns as printed, null where a hit has none.
+                let objects = try answer.results.map { hit -> String in
+                    let values = try reader.features(row: hit.id, .item)
+                    return "{" + columns.map { Format.jsonString($0) + ":" + (values[$0].map { Format.jsonString(Format.feature($0)) } ?? "null") }
+                        .joined(separator: ",") + "}"
+                }
+                features = ",\"features\":[" + objects.joined(separator: ",") + "]"
+            }
+            print("{\"query\":\(number),\"ids\":[\(idList)],\"scores\":[\(scoreList)]\(features)}")
             return
         }
         print("\(answer.label): \(ids.count) results in \(Format.milliseconds(answer.seconds))")
-        let columns = show?.split(separator: ",").map(String.init) ?? []
         for (rank, (id, score)) in zip(ids, scores).enumerated() {
             var line = String(format: "  %3d  ", rank + 1) + Format.pad(id.description, 16) + String(format: " %10.6f", score)
             if !columns.isEmpty {

@@ -70,3 +70,11 @@ def test_query_header_names_the_settings_in_use(demo):
     and that exact search ignores them."""
     out = run("query", "--db", demo["store"], "--user", "u3", "--k", "3", "--ef", "100").stdout
     assert out.splitlines()[0].endswith("; exact search: --ef and --nprobe do not apply"), out
+
+
+def test_json_answers_carry_the_shown_features(demo):
+    """--show with --json adds one object of the named columns per hit (it was ignored)."""
+    answer = query(demo["store"], "--user", "u3", "--k", "3", "--show", "categories,nope")[0]
+    assert len(answer["features"]) == len(answer["ids"]) == 3
+    assert all(set(f) == {"categories", "nope"} and f["nope"] is None for f in answer["features"])
+    assert all(isinstance(f["categories"], str) and f["categories"] for f in answer["features"])
