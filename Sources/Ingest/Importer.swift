@@ -67,11 +67,12 @@ public struct Importer {
             var report = ImportReport()
             var itemRows: [UInt32] = []
             if let items = request.items {
-                report.files.append(try importVectors(items, .item, writer: writer, request: request, written: &itemRows))
+                let (file, rows) = try importVectors(items, .item, writer: writer, request: request)
+                report.files.append(file)
+                itemRows = rows
             }
             if let users = request.users {
-                var userRows: [UInt32] = []
-                report.files.append(try importVectors(users, .user, writer: writer, request: request, written: &userRows))
+                report.files.append(try importVectors(users, .user, writer: writer, request: request).file)
             }
             if let path = request.itemFeatures {
                 report.files.append(try importFeatures(path, .item, writer: writer, request: request))
@@ -93,7 +94,7 @@ public struct Importer {
     // MARK: vectors
 
     private func importVectors(_ source: VectorSource, _ entity: Entity, writer: StoreWriter,
-                               request: ImportRequest, written: inout [UInt32]) throws -> ImportReport.FileReport {
+                               request: ImportRequest) throws -> (file: ImportReport.FileReport, rows: [UInt32]) {
         let start = Date()
         var file = ImportReport.FileReport(file: source.path, what: "\(entity) vectors")
         var reader = try openVectorReader(path: source.path, idsPath: source.idsPath, format: source.format,
@@ -126,7 +127,6 @@ public struct Importer {
             for (i, row) in rows.enumerated() where !seen.insert(row) {
                 throw IngestError.duplicateID(file: source.path, location: batch.locations[i], id: batch.ids[i])
             }
-            written += rows
             if let features = batch.features, !features.isEmpty {
                 // Only rows that carried features have a record; match them by location.
                 let rowAt = Dictionary(uniqueKeysWithValues: zip(batch.locations, rows))
@@ -142,7 +142,7 @@ public struct Importer {
         }
         file.created = writer.counts.rows(entity) - rowsBefore
         file.seconds = Date().timeIntervalSince(start)
-        return file
+        return (file, seen.rows)  // the rows written, new or changed (each once: a repeat is refused)
     }
 
     // MARK: features

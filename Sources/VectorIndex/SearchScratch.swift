@@ -57,26 +57,15 @@ struct ScoreHeap {
         rows[i] = row
     }
 
+    /// Removes the top entry: the last one takes its place and sifts down.
     @inline(__always)
     mutating func pop() {
         count -= 1
         guard count > 0 else { return }
-        let score = scores[count], row = rows[count]
-        var i = 0
-        while true {
-            var child = 2 * i + 1
-            if child >= count { break }
-            if child + 1 < count && above(scores[child + 1], scores[child]) { child += 1 }
-            if !above(scores[child], score) { break }
-            scores[i] = scores[child]
-            rows[i] = rows[child]
-            i = child
-        }
-        scores[i] = score
-        rows[i] = row
+        replaceTop(scores[count], rows[count])
     }
 
-    /// Replaces the top entry with (`score`, `row`): `push` then `pop` in one sift.
+    /// Replaces the top entry with (`score`, `row`), sifting it down: `push` then `pop` in one sift.
     @inline(__always)
     mutating func replaceTop(_ score: Float, _ row: UInt32) {
         var i = 0

@@ -14,9 +14,13 @@ public enum WireEncoding: String, Sendable, CustomStringConvertible {
     @inlinable
     public static func of(_ bytes: UnsafeRawBufferPointer) -> WireEncoding {
         var i = jsonBodyStart(bytes)
-        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1 }
+        while i < bytes.count, isSpace(bytes[i]) { i += 1 }
         return i < bytes.count && bytes[i] == UInt8(ascii: "{") ? .json : .binary
     }
+
+    /// JSON white space: space, tab, line feed, carriage return.
+    @inlinable @usableFromInline
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
 
     /// 3 when `bytes` start with a UTF-8 byte-order mark, else 0.
     @inlinable @usableFromInline
@@ -91,7 +95,7 @@ public enum WireCodec {
     /// `"request_id"`) with a number or a decimal string, as clients write it; else nil.
     static func peekJSONRequestID(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
         var i = WireEncoding.jsonBodyStart(bytes)
-        func skipSpace() { while i < bytes.count, [9, 10, 13, 32].contains(bytes[i]) { i += 1 } }
+        func skipSpace() { while i < bytes.count, WireEncoding.isSpace(bytes[i]) { i += 1 } }
         skipSpace()
         guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return nil }
         i += 1
