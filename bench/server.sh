@@ -11,7 +11,7 @@
 #     candidates, features + model + MMR lambda 0.7 to top 20), similar (same pipeline), search;
 #  4. the same (and the peer) on 10k x DIM, where the search itself is cheap: the overhead in microseconds.
 # Every store is served by its HNSW index (`annctl build --index hnsw`, built once and kept).
-# Usage: bench/server.sh [ROWS] [DIM] [SECONDS] ; LEVELS=1,2,8 PEER_EF=96 override
+# Usage: bench/server.sh [ROWS] [DIM] [SECONDS] ; LEVELS=1,2,8 PEER_EF=96 ANNCTL=PATH override
 # (ef 96 gives the peer recall@10 of about 0.95 on the 1M x 128 data; OUR_EF=32 gives annctl
 # 0.953, both printed); PARTS=big,demo,small
 # picks the parts (default all three: big = 1 and 2).
@@ -20,10 +20,16 @@ cd "$(dirname "$0")/.."
 rows=${1:-1000000}; dim=${2:-128}; seconds=${3:-10}
 levels=${LEVELS:-1,2,8}; peer_ef=${PEER_EF:-96}; parts=${PARTS:-big,demo,small}; our_ef=${OUR_EF:-32}
 part() { [[ ",$parts," == *",$1,"* ]]; }
-tools/setup
-swift build -c release --product annctl >/dev/null
-python3 -m pip install -q -r bench/requirements.txt >/dev/null 2>&1 || true
-annctl=.build/release/annctl
+# ANNCTL=PATH: use that annctl binary (e.g. a release build with --static-swift-stdlib on another
+# machine) and skip the set-up and the build; the peers' pip packages must then be installed.
+if [ -n "${ANNCTL:-}" ]; then
+  annctl=$ANNCTL
+else
+  tools/setup
+  swift build -c release --product annctl >/dev/null
+  python3 -m pip install -q -r bench/requirements.txt >/dev/null 2>&1 || true
+  annctl=.build/release/annctl
+fi
 work=${BENCH_DIR:-${TMPDIR:-/tmp}/annserver-bench-server}
 mkdir -p "$work"
 data="$work/items-$rows-$dim.npy"; queries="$work/queries-$dim.npy"

@@ -16,15 +16,15 @@ extension HNSWGraph {
     /// Keeps up to `limit` of `candidates` (best first, similarity to the base node) by the
     /// HNSW heuristic: a candidate is dropped when it is closer to an already kept neighbour
     /// than to the base, which spreads links over directions instead of one dense cluster.
+    /// `scorer` gives the mode and vectors (any scorer of the graph's table).
     func selectNeighbours(_ candidates: [(score: Float, row: UInt32)], limit: Int, scorer: NodeScorer) -> [UInt32] {
         if candidates.count <= limit { return candidates.map(\.row) }
         var kept: [UInt32] = []
         kept.reserveCapacity(limit)
         for c in candidates {
             if kept.count >= limit { break }
-            let fromCandidate = scorer.from(c.row)
             var good = true
-            for k in kept where fromCandidate.score(k) > c.score {
+            for k in kept where scorer.score(k, from: c.row) > c.score {
                 good = false
                 break
             }
@@ -86,11 +86,10 @@ extension HNSWGraph {
             list.pointee = UInt32(n + 1)
             return
         }
-        let fromNeighbour = scorer.from(neighbour)
-        var candidates: [(score: Float, row: UInt32)] = [(fromNeighbour.score(row), row)]
-        for i in 0..<n { candidates.append((fromNeighbour.score(list[1 + i]), list[1 + i])) }
+        var candidates: [(score: Float, row: UInt32)] = [(scorer.score(row, from: neighbour), row)]
+        for i in 0..<n { candidates.append((scorer.score(list[1 + i], from: neighbour), list[1 + i])) }
         candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
-        setNeighbours(neighbour, level, selectNeighbours(candidates, limit: limit, scorer: fromNeighbour))
+        setNeighbours(neighbour, level, selectNeighbours(candidates, limit: limit, scorer: scorer))
     }
 
     /// Builds the graph over every row of `table` that holds a vector, on `threads` threads.

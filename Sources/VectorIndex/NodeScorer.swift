@@ -40,6 +40,19 @@ struct NodeScorer {
         }
     }
 
+    /// `from(a).score(b)` without making that scorer: a copy of a scorer retains the table's
+    /// block arrays, and a build's threads doing that per candidate contend on those shared
+    /// reference counts (the build stopped scaling past a few cores). Float vectors always.
+    @inline(__always)
+    func score(_ b: UInt32, from a: UInt32) -> Float {
+        let va = table.vector(a).unsafelyUnwrapped, vb = table.vector(b).unsafelyUnwrapped
+        switch mode {
+        case .innerProduct: return Kernels.dot(va, vb, count: table.dimension)
+        case .angular: return Kernels.dot(va, vb, count: table.dimension) * inverseNorms.unsafelyUnwrapped[Int(b)]
+        case .l2: return -Kernels.squaredL2(va, vb, count: table.dimension)
+        }
+    }
+
     /// The same mode, scoring against another stored row.
     @inline(__always)
     func from(_ row: UInt32) -> NodeScorer {
