@@ -40,8 +40,9 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A value of the wrong type: a JSON id that is a float or null, a feature that cannot be
     /// read as its declared kind.
     case typeMismatch(file: String, location: SourceLocation, field: String, expected: String, got: String)
-    /// An id that appears twice in one file (the importer's check).
-    case duplicateID(file: String, location: SourceLocation, id: ExternalID)
+    /// An id that appears twice in one file (the importer's check); `first` is where it was
+    /// first seen, when known.
+    case duplicateID(file: String, location: SourceLocation, id: ExternalID, first: SourceLocation? = nil)
     /// A features or history row naming an item the store does not hold.
     case unknownID(file: String, location: SourceLocation, entity: Entity, id: ExternalID)
     /// The store refused a row (dimension or metric of an existing store, kind of a feature column...).
@@ -71,8 +72,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             return "ids file \(idsFile) has \(ids) ids but vectors file \(vectorsFile) has \(vectors) vectors"
         case .typeMismatch(let file, let location, let field, let expected, let got):
             return "\(file), \(location): field '\(field)': expected \(expected), got \(got)"
-        case .duplicateID(let file, let location, let id):
-            return "\(file), \(location): id '\(id)' appears a second time in this file"
+        case .duplicateID(let file, let location, let id, let first):
+            return "\(file), \(location): id '\(id)' appears a second time in this file" + (first.map { " (first at \($0))" } ?? "")
         case .unknownID(let file, let location, let entity, let id):
             return "\(file), \(location): unknown \(entity) id '\(id)' (import the \(entity)s first)"
         case .rejected(let file, let location, let reason):
