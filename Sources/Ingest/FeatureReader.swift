@@ -25,8 +25,8 @@ public enum FeatureFormat: String, CaseIterable, Sendable {
 /// other member except "id" and "vector". CSV/TSV: the first non-blank line is the header
 /// `id,name[:kind],...` (kinds by `FeatureKind(name:)`), the first column holds the ids, and
 /// every line has as many fields as the header. Kinds declared in the header or in
-/// `declaredKinds` (which wins) coerce values; other kinds are inferred (see
-/// `FeatureConversion`). Blank lines are skipped.
+/// `declaredKinds` coerce values (a column that both name must get the same kind from both:
+/// `kindConflict`); other kinds are inferred (see `FeatureConversion`). Blank lines are skipped.
 public final class FeatureReader {
     public let path: String
     public let format: FeatureFormat
@@ -128,6 +128,9 @@ public final class FeatureReader {
             }
             if names.contains(name) {
                 throw IngestError.malformed(file: path, location: .line(lineNumber), reason: "header names column '\(name)' twice")
+            }
+            if let kind, let option = kinds[name], option != kind {
+                throw IngestError.kindConflict(file: path, location: .line(lineNumber), column: name, header: kind, declared: option)
             }
             names.append(name)
             declared.append(kinds[name] ?? kind)

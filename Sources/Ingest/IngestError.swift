@@ -43,6 +43,9 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An id that appears twice in one file (the importer's check); `first` is where it was
     /// first seen, when known.
     case duplicateID(file: String, location: SourceLocation, id: ExternalID, first: SourceLocation? = nil)
+    /// A feature column whose kind the file's header and the declared kinds (`--feature-kind`)
+    /// give differently.
+    case kindConflict(file: String, location: SourceLocation, column: String, header: FeatureKind, declared: FeatureKind)
     /// A features or history row naming an item the store does not hold.
     case unknownID(file: String, location: SourceLocation, entity: Entity, id: ExternalID)
     /// The store refused a row (dimension or metric of an existing store, kind of a feature column...).
@@ -74,6 +77,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file), \(location): field '\(field)': expected \(expected), got \(got)"
         case .duplicateID(let file, let location, let id, let first):
             return "\(file), \(location): id '\(id)' appears a second time in this file" + (first.map { " (first at \($0))" } ?? "")
+        case .kindConflict(let file, let location, let column, let header, let declared):
+            return "\(file), \(location): column '\(column)' is \(header) in the header but declared \(declared) (--feature-kind): give one kind, or the same in both"
         case .unknownID(let file, let location, let entity, let id):
             return "\(file), \(location): unknown \(entity) id '\(id)' (import the \(entity)s first)"
         case .rejected(let file, let location, let reason):
