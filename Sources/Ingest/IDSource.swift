@@ -1,8 +1,8 @@
 import Store
 
 /// Where a vector reader takes its ids from when the vectors file does not carry them: 0-based
-/// row numbers, a text file with one id per line, or a 1-D integer `.npy`. Files are streamed in
-/// lockstep with the vectors.
+/// row numbers, a text file with one id per line (spaces and tabs around it are not part of
+/// it), or a 1-D integer `.npy`. Files are streamed in lockstep with the vectors.
 final class IDSource {
     private enum Kind {
         case rowNumbers
@@ -108,7 +108,7 @@ final class IDSource {
                     throw IngestError.malformed(file: source.path, location: .line(source.lineNumber),
                                                 reason: "id is not valid UTF-8")
                 }
-                return .some(ExternalID.parse(text))
+                return .some(ExternalID.parse(text.trimmingSpaces))
             }
             guard let lineResult = parsed else { return nil }  // end of file: trailing blanks are fine
             guard let result = lineResult else {

@@ -153,6 +153,15 @@ final class FeatureReaderTests: XCTestCase {
         }
     }
 
+    /// Spaces around a CSV id are not part of it; a JSON string id is taken exactly.
+    func testSpacesAroundCSVIDs() throws {
+        let files = try TestFiles()
+        let p = try files.write("f.csv", text: "id,c\n 42 ,x\n\"7 \",y\n")
+        XCTAssertEqual(try readAllFeatures(p).map(\.id), [.number(42), .number(7)])
+        let q = try files.write("f.jsonl", text: #"{"id": " 42", "c": "x"}"#)
+        XCTAssertEqual(try readAllFeatures(q).map(\.id), [.string(" 42")])
+    }
+
     /// An inferred number with a leading zero is a label (zip codes, product codes keep their zeros).
     func testLeadingZerosInferALabel() throws {
         let files = try TestFiles()

@@ -217,6 +217,22 @@ final class ImporterTests: XCTestCase {
         XCTAssertEqual(expected.description, "\(ids), line 4: id '5' appears a second time in this file (first at line 1)")
     }
 
+    /// ` 42` in a TSV or ids file is the item 42 that a history or features file names as `42`.
+    func testSpacesAroundTextIDsStillMatch() throws {
+        let items = try files.write("items.tsv", text: " 42\t1 2\n43 \t3 4\n")
+        let histories = try files.write("h.tsv", text: "u1\t42\nu1\t43\n")
+        let features = try files.write("f.csv", text: "id,c\n42,x\n 43 ,y\n")
+        let s = try store()
+        _ = try Importer(store: s).run(request(items: items, itemFeatures: features, histories: histories))
+        let users = try npy("u.npy", [[1, 0], [0, 1]])
+        _ = try Importer(store: s).run(request(users: users, userIDs: try files.write("u.txt", text: "u1 \n u2\n"), histories: histories))
+        try s.read { r in
+            XCTAssertEqual(try r.counts().items, 2)
+            XCTAssertEqual(try r.counts().users, 2, "'u1 ' is the user u1 of the histories")
+            XCTAssertEqual(try r.features(row: try r.requireRow(of: .number(43), .item), .item), ["c": .categorical("y")])
+        }
+    }
+
     func testAFailedFirstImportLeavesAnEmptyStore() throws {
         let bad = try files.write("bad.tsv", text: "1\t1 2\n2\t1 nope\n")
         let s = try store()
