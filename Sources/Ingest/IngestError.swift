@@ -35,6 +35,9 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidID(file: String, location: SourceLocation, reason: ExternalID.ParseFailure)
     /// The file is shorter than its header (or its row size) says.
     case truncated(file: String, expectedBytes: Int64, gotBytes: Int64)
+    /// The file ends inside the row at `location`, which starts at byte `offset`: the row needs
+    /// `expectedBytes`, the file holds `gotBytes` of them.
+    case truncatedRow(file: String, location: SourceLocation, offset: Int64, expectedBytes: Int, gotBytes: Int)
     /// The ids file and the vectors file hold different numbers of rows.
     case countMismatch(idsFile: String, ids: Int, vectorsFile: String, vectors: Int)
     /// A value of the wrong type: a JSON id that is a float or null, a feature that cannot be
@@ -71,6 +74,8 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file), \(location): invalid id: \(reason)"
         case .truncated(let file, let expected, let got):
             return "\(file): truncated: expected \(expected) bytes, file has \(got)"
+        case .truncatedRow(let file, let location, let offset, let expected, let got):
+            return "\(file), \(location) (at byte offset \(offset)): truncated: the row needs \(expected) bytes, the file has \(got) of them"
         case .countMismatch(let idsFile, let ids, let vectorsFile, let vectors):
             return "ids file \(idsFile) has \(ids) ids but vectors file \(vectorsFile) has \(vectors) vectors"
         case .typeMismatch(let file, let location, let field, let expected, let got):
