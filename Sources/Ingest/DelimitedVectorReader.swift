@@ -10,7 +10,8 @@ import Store
 /// A file that holds nothing but a header is an error, and so is an id written as a decimal
 /// number (`1.0e+00`: a matrix without an id column). With `idColumnOptional` (query files,
 /// whose ids are not used) a first line of exactly `expectedDimension` numbers means the file
-/// has no id column. Blank lines are skipped; lines are counted from 1 including them.
+/// has no id column. Spaces and tabs around an id are not part of it. Blank lines are skipped;
+/// lines are counted from 1 including them.
 public final class DelimitedVectorReader: VectorReader {
     public let path: String
     public private(set) var dimension = 0
@@ -93,7 +94,7 @@ public final class DelimitedVectorReader: VectorReader {
         var idText: String?
         if idColumn {
             let (text, next) = try DelimitedFields.field(line, from: 0, delimiter: delimiter, file: path, lineNumber: lineNumber)
-            idText = text
+            idText = text.trimmingSpaces
             valuesStart = next ?? line.count
         }
         if isFirst && isHeader(line, idText: idText, from: valuesStart, delimiter: delimiter) {

@@ -21,12 +21,13 @@ public enum FeatureFormat: String, CaseIterable, Sendable {
 
 /// Streams feature records of items or users.
 ///
-/// JSONL: every object needs "id"; its features are the members of "features" plus every
-/// other member except "id" and "vector". CSV/TSV: the first non-blank line is the header
-/// `id,name[:kind],...` (kinds by `FeatureKind(name:)`), the first column holds the ids, and
-/// every line has as many fields as the header. Kinds declared in the header or in
-/// `declaredKinds` (which wins) coerce values; other kinds are inferred (see
-/// `FeatureConversion`). Blank lines are skipped.
+/// JSONL: every object needs "id" (a string id is taken exactly); its features are the members
+/// of "features" plus every other member except "id" and "vector". CSV/TSV: the first non-blank
+/// line is the header `id,name[:kind],...` (kinds by `FeatureKind(name:)`), the first column
+/// holds the ids (spaces and tabs around one are not part of it), and every line has as many
+/// fields as the header. Kinds declared in the header or in
+/// `declaredKinds` coerce values (a column that both name must get the same kind from both:
+/// `kindConflict`); other kinds are inferred (see `FeatureConversion`). Blank lines are skipped.
 public final class FeatureReader {
     public let path: String
     public let format: FeatureFormat
@@ -89,7 +90,7 @@ public final class FeatureReader {
                                         reason: "line has \(cells.count) fields, the header has \(columns.count)")
         }
         let id: ExternalID
-        switch ExternalID.parse(cells[0]) {
+        switch ExternalID.parse(cells[0].trimmingSpaces) {
         case .success(let parsed): id = parsed
         case .failure(let why): throw IngestError.invalidID(file: path, location: location, reason: why)
         }
@@ -128,6 +129,9 @@ public final class FeatureReader {
             }
             if names.contains(name) {
                 throw IngestError.malformed(file: path, location: .line(lineNumber), reason: "header names column '\(name)' twice")
+            }
+            if let kind, let option = kinds[name], option != kind {
+                throw IngestError.kindConflict(file: path, location: .line(lineNumber), column: name, header: kind, declared: option)
             }
             names.append(name)
             declared.append(kinds[name] ?? kind)

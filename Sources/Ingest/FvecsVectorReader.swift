@@ -1,7 +1,7 @@
 import Store
 
 /// Reads `.fvecs`: each row is an int32 LE dimension followed by that many float32 LE. Every
-/// row's dimension must equal the first row's.
+/// row's dimension must equal the first row's. Rows are counted from 0, as in `.npy` files.
 public final class FvecsVectorReader: VectorReader {
     public let path: String
     public let dimension: Int
@@ -26,7 +26,8 @@ public final class FvecsVectorReader: VectorReader {
         if first.isEmpty {
             dimension = 0
         } else if first.count < 4 {
-            throw IngestError.truncated(file: path, expectedBytes: 4, gotBytes: Int64(first.count))
+            // Not even row 0's dimension field.
+            throw IngestError.truncatedRow(file: path, location: .row(0), offset: 0, expectedBytes: 4, gotBytes: first.count)
         } else {
             let d = Int32(littleEndian: first.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) })
             guard d > 0 && Int(d) <= FvecsVectorReader.maxDimension else {
@@ -69,9 +70,8 @@ public final class FvecsVectorReader: VectorReader {
             wanted -= complete
             if complete < k {
                 if got % rowBytes != 0 {
-                    let rowStart = Int64(row) * Int64(rowBytes)
-                    throw IngestError.truncated(file: path, expectedBytes: rowStart + Int64(rowBytes),
-                                                gotBytes: rowStart + Int64(got % rowBytes))
+                    throw IngestError.truncatedRow(file: path, location: .row(row), offset: Int64(row) * Int64(rowBytes),
+                                                   expectedBytes: rowBytes, gotBytes: got % rowBytes)
                 }
                 finished = true
                 try ids.finish(vectorsFile: path, vectors: row)

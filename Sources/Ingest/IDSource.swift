@@ -1,8 +1,8 @@
 import Store
 
 /// Where a vector reader takes its ids from when the vectors file does not carry them: 0-based
-/// row numbers, a text file with one id per line, or a 1-D integer `.npy`. Files are streamed in
-/// lockstep with the vectors.
+/// row numbers, a text file with one id per line (spaces and tabs around it are not part of
+/// it), or a 1-D integer `.npy`. Files are streamed in lockstep with the vectors.
 final class IDSource {
     private enum Kind {
         case rowNumbers
@@ -69,6 +69,27 @@ final class IDSource {
         }
     }
 
+    /// Where the id last handed out was: its line in a text file, its row in a `.npy` (or the
+    /// row number itself).
+    var lastLocation: SourceLocation {
+        if case .text(let source) = kind { return .line(source.lineNumber) }
+        return .row(produced - 1)
+    }
+
+    /// Where the id at 0-based position `index` of the ids file `path` is, and where `id` first
+    /// appears before it (nil if it does not). Reads the file again from its start: for error
+    /// messages only.
+    static func locate(_ id: ExternalID, index: Int, inIDsFile path: String) throws -> (at: SourceLocation, first: SourceLocation?)? {
+        let ids = try IDSource(path: path)
+        var first: SourceLocation?
+        for position in 0...index {
+            guard let next = try ids.next() else { return nil }
+            if position == index { return next == id ? (ids.lastLocation, first) : nil }
+            if next == id && first == nil { first = ids.lastLocation }
+        }
+        return nil
+    }
+
     /// Counts the ids not yet handed out (reads the rest of a text file).
     func remainingCount() throws -> Int {
         switch kind {
@@ -87,7 +108,7 @@ final class IDSource {
                     throw IngestError.malformed(file: source.path, location: .line(source.lineNumber),
                                                 reason: "id is not valid UTF-8")
                 }
-                return .some(ExternalID.parse(text))
+                return .some(ExternalID.parse(text.trimmingSpaces))
             }
             guard let lineResult = parsed else { return nil }  // end of file: trailing blanks are fine
             guard let result = lineResult else {

@@ -125,7 +125,7 @@ public struct Importer {
                 throw IngestError.rejected(file: source.path, location: batch.locations.first, reason: error)
             }
             for (i, row) in rows.enumerated() where !seen.insert(row) {
-                throw IngestError.duplicateID(file: source.path, location: batch.locations[i], id: batch.ids[i])
+                throw duplicate(batch.ids[i], at: batch.locations[i], index: file.rows + i, source)
             }
             if let features = batch.features, !features.isEmpty {
                 // Only rows that carried features have a record; match them by location.
@@ -143,6 +143,16 @@ public struct Importer {
         file.created = writer.counts.rows(entity) - rowsBefore
         file.seconds = Date().timeIntervalSince(start)
         return (file, seen.rows)  // the rows written, new or changed (each once: a repeat is refused)
+    }
+
+    /// The error for an id seen a second time at 0-based row `index` of `source`: it names the
+    /// ids file (and both of its lines) when the ids came from one, else the vectors file.
+    @inline(never)
+    private func duplicate(_ id: ExternalID, at location: SourceLocation, index: Int, _ source: VectorSource) -> IngestError {
+        if let idsPath = source.idsPath, let found = try? IDSource.locate(id, index: index, inIDsFile: idsPath) {
+            return .duplicateID(file: idsPath, location: found.at, id: id, first: found.first)
+        }
+        return .duplicateID(file: source.path, location: location, id: id)
     }
 
     // MARK: features

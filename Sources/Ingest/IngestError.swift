@@ -35,13 +35,20 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidID(file: String, location: SourceLocation, reason: ExternalID.ParseFailure)
     /// The file is shorter than its header (or its row size) says.
     case truncated(file: String, expectedBytes: Int64, gotBytes: Int64)
+    /// The file ends inside the row at `location`, which starts at byte `offset`: the row needs
+    /// `expectedBytes`, the file holds `gotBytes` of them.
+    case truncatedRow(file: String, location: SourceLocation, offset: Int64, expectedBytes: Int, gotBytes: Int)
     /// The ids file and the vectors file hold different numbers of rows.
     case countMismatch(idsFile: String, ids: Int, vectorsFile: String, vectors: Int)
     /// A value of the wrong type: a JSON id that is a float or null, a feature that cannot be
     /// read as its declared kind.
     case typeMismatch(file: String, location: SourceLocation, field: String, expected: String, got: String)
-    /// An id that appears twice in one file (the importer's check).
-    case duplicateID(file: String, location: SourceLocation, id: ExternalID)
+    /// An id that appears twice in one file (the importer's check); `first` is where it was
+    /// first seen, when known.
+    case duplicateID(file: String, location: SourceLocation, id: ExternalID, first: SourceLocation? = nil)
+    /// A feature column whose kind the file's header and the declared kinds (`--feature-kind`)
+    /// give differently.
+    case kindConflict(file: String, location: SourceLocation, column: String, header: FeatureKind, declared: FeatureKind)
     /// A features or history row naming an item the store does not hold.
     case unknownID(file: String, location: SourceLocation, entity: Entity, id: ExternalID)
     /// The store refused a row (dimension or metric of an existing store, kind of a feature column...).
@@ -67,12 +74,16 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file), \(location): invalid id: \(reason)"
         case .truncated(let file, let expected, let got):
             return "\(file): truncated: expected \(expected) bytes, file has \(got)"
+        case .truncatedRow(let file, let location, let offset, let expected, let got):
+            return "\(file), \(location) (at byte offset \(offset)): truncated: the row needs \(expected) bytes, the file has \(got) of them"
         case .countMismatch(let idsFile, let ids, let vectorsFile, let vectors):
             return "ids file \(idsFile) has \(ids) ids but vectors file \(vectorsFile) has \(vectors) vectors"
         case .typeMismatch(let file, let location, let field, let expected, let got):
             return "\(file), \(location): field '\(field)': expected \(expected), got \(got)"
-        case .duplicateID(let file, let location, let id):
-            return "\(file), \(location): id '\(id)' appears a second time in this file"
+        case .duplicateID(let file, let location, let id, let first):
+            return "\(file), \(location): id '\(id)' appears a second time in this file" + (first.map { " (first at \($0))" } ?? "")
+        case .kindConflict(let file, let location, let column, let header, let declared):
+            return "\(file), \(location): column '\(column)' is \(header) in the header but declared \(declared) (--feature-kind): give one kind, or the same in both"
         case .unknownID(let file, let location, let entity, let id):
             return "\(file), \(location): unknown \(entity) id '\(id)' (import the \(entity)s first)"
         case .rejected(let file, let location, let reason):

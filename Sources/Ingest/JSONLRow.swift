@@ -3,7 +3,9 @@ import Store
 /// One JSON-lines object: `{"id": 12 or "sku-1", "vector": [...], "features": {...}, ...}`.
 ///
 /// Features are the members of "features" (an object) followed by every other member except
-/// "id" and "vector", in file order; missing values (null, "") are left out.
+/// "id" and "vector", in file order; missing values (null, "") are left out. A feature named
+/// twice (in "features" and at the top level, or twice in one object) is an error: which one
+/// to keep would be a guess.
 struct JSONLRow {
     var id: ExternalID?
     var vectorCount: Int?
@@ -17,6 +19,17 @@ struct JSONLRow {
         let conversion = FeatureConversion(file: scanner.file, location: location)
         var row = JSONLRow()
         var seenID = false
+        var seenFeatures = false
+        /// The features named so far, and whether under "features".
+        var named: [String: Bool] = [:]
+        let file = scanner.file
+        func name(_ key: String, nested: Bool) throws {
+            guard let before = named.updateValue(nested, forKey: key) else { return }
+            let reason = before == nested
+                ? "feature \"\(key)\" appears twice\(nested ? " in \"features\"" : "")"
+                : "feature \"\(key)\" is given both in \"features\" and at the top level"
+            throw IngestError.malformed(file: file, location: location, reason: reason)
+        }
         try scanner.beginObject()
         var first = true
         while let key = try scanner.nextKey(first: &first) {
@@ -34,18 +47,22 @@ struct JSONLRow {
                     row.vectorCount = 0
                 }
             case "features":
+                if seenFeatures { throw scanner.fail("duplicate key \"features\"") }
+                seenFeatures = true
                 let value = try scanner.parseValue()
                 guard case .object(let members) = value else {
                     if value == .null { continue }
                     throw IngestError.typeMismatch(file: scanner.file, location: location, field: "features",
                                                    expected: "an object of feature values", got: value.summary)
                 }
-                for (name, member) in members {
-                    if let v = try conversion.value(json: member, field: name, declared: declaredKinds[name]) {
-                        row.features.append(FeatureField(name: name, value: v))
+                for (key, member) in members {
+                    try name(key, nested: true)
+                    if let v = try conversion.value(json: member, field: key, declared: declaredKinds[key]) {
+                        row.features.append(FeatureField(name: key, value: v))
                     }
                 }
             default:
+                try name(key, nested: false)
                 let value = try scanner.parseValue()
                 // A vector under another name (`embedding`, `emb`): say so, not that numbers
                 // are no labels.

@@ -210,7 +210,12 @@ private struct DictParser {
 }
 
 extension String {
+    /// Without the spaces, tabs and newlines at either end. Ids in text files (ids files,
+    /// CSV/TSV columns) are read through it: ` 42` is the id 42.
     var trimmingSpaces: String {
+        // Most text has nothing to trim: no copy then.
+        let blank: (UInt8) -> Bool = { $0 == 32 || $0 == 9 || $0 == 10 }
+        guard let first = utf8.first, let last = utf8.last, blank(first) || blank(last) else { return self }
         var s = Substring(self)
         while let c = s.first, c == " " || c == "\n" || c == "\t" { s = s.dropFirst() }
         while let c = s.last, c == " " || c == "\n" || c == "\t" { s = s.dropLast() }

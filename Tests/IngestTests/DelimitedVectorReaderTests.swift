@@ -14,6 +14,17 @@ final class DelimitedVectorReaderTests: XCTestCase {
         XCTAssertEqual(r.locations, [.line(1), .line(2), .line(5)])
     }
 
+    /// Spaces and tabs around an id in a text file are not part of it: ` 42` is the id 42.
+    func testSpacesAroundIDsAreNotPartOfThem() throws {
+        let files = try TestFiles()
+        let tsv = try files.write("v.tsv", text: " 42\t1 2\n43 \t3 4\n sku 1 \t5 6\n")
+        XCTAssertEqual(try readAll(tsv).ids, [.number(42), .number(43), .string("sku 1")])
+        let csv = try files.write("v.csv", text: " id ,a,b\n42 ,1,2\n\t7,3,4\n")
+        let r = try readAll(csv)
+        XCTAssertEqual(r.ids, [.number(42), .number(7)])
+        XCTAssertEqual(r.locations, [.line(2), .line(3)])
+    }
+
     func testTSVOneColumnPerValueWithHeader() throws {
         let files = try TestFiles()
         let p = try files.write("v.tsv", text: "id\tv0\tv1\n1\t0.25\t0.5\n2\t-1\t+2\n")

@@ -110,15 +110,56 @@ final class FeatureReaderTests: XCTestCase {
         XCTAssertFalse(try reader.next(into: &records, maxRows: 10))
     }
 
-    func testTSVDeclaredKindsParameterWins() throws {
+    /// A kind in the header and a declared kind (`--feature-kind`) for the same column must
+    /// agree: a conflict is refused naming the column and both kinds, not settled silently.
+    func testTSVHeaderKindAndDeclaredKind() throws {
         let files = try TestFiles()
-        let p = try files.write("f.tsv", text: "id\tcode:num\twhen:time\n5\tA1\t1700000000\n")
-        XCTAssertEqual(try readAllFeatures(p, declaredKinds: ["code": .categorical]).first?.values, [
-            FeatureField(name: "code", value: .categorical("A1")),
+        let p = try files.write("f.tsv", text: "id\tcode:num\twhen:time\tname\n5\t12\t1700000000\tA1\n")
+        XCTAssertEqual(try readAllFeatures(p, declaredKinds: ["code": .numeric, "name": .multiCategorical]).first?.values, [
+            FeatureField(name: "code", value: .numeric(12)),
             FeatureField(name: "when", value: .timestamp(1_700_000_000)),
+            FeatureField(name: "name", value: .multiCategorical(["A1"])),
         ])
-        assertThrows(.typeMismatch(file: p, location: .line(2), field: "code", expected: "a finite number (numeric)",
-                                   got: "\"A1\"")) { try readAllFeatures(p) }
+        let conflict = IngestError.kindConflict(file: p, location: .line(1), column: "code", header: .numeric, declared: .categorical)
+        assertThrows(conflict) { try readAllFeatures(p, declaredKinds: ["code": .categorical]) }
+        XCTAssertEqual(conflict.description,
+                       "\(p), line 1: column 'code' is numeric in the header but declared categorical (--feature-kind): give one kind, or the same in both")
+        let q = try files.write("g.tsv", text: "id\tcode:num\n5\tA1\n")
+        assertThrows(.typeMismatch(file: q, location: .line(2), field: "code", expected: "a finite number (numeric)",
+                                   got: "\"A1\"")) { try readAllFeatures(q) }
+    }
+
+    /// A JSONL feature given twice (flat and under "features", or twice in one place) is
+    /// refused naming the line and the key: which value to keep would be a guess.
+    func testJSONLFeatureGivenTwice() throws {
+        let files = try TestFiles()
+        let p = try files.write("f.jsonl", text: "{\"id\": 1, \"price\": 3}\n{\"id\": 2, \"price\": 3, \"features\": {\"price\": 4}}\n")
+        assertThrows(.malformed(file: p, location: .line(2), reason: "feature \"price\" is given both in \"features\" and at the top level")) {
+            try readAllFeatures(p)
+        }
+        let q = try files.write("g.jsonl", text: #"{"features": {"tag": null}, "id": 1, "tag": "x"}"#)
+        assertThrows(.malformed(file: q, location: .line(1), reason: "feature \"tag\" is given both in \"features\" and at the top level")) {
+            try readAllFeatures(q)
+        }
+        let r = try files.write("h.jsonl", text: #"{"id": 1, "features": {"a": 1, "a": 2}}"#)
+        assertThrows(.malformed(file: r, location: .line(1), reason: "feature \"a\" appears twice in \"features\"")) { try readAllFeatures(r) }
+        let s = try files.write("i.jsonl", text: #"{"id": 1, "a": 1, "a": 2}"#)
+        assertThrows(.malformed(file: s, location: .line(1), reason: "feature \"a\" appears twice")) { try readAllFeatures(s) }
+        let t = try files.write("j.jsonl", text: #"{"id": 1, "features": {"a": 1}, "features": {"b": 2}}"#)
+        assertThrows(.malformed(file: t, location: .line(1), reason: "duplicate key \"features\" at column 44")) { try readAllFeatures(t) }
+        let v = try files.write("v.jsonl", text: #"{"id": 1, "vector": [1, 2], "a": 1, "features": {"a": 2}}"#)
+        assertThrows(.malformed(file: v, location: .line(1), reason: "feature \"a\" is given both in \"features\" and at the top level")) {
+            try readAll(v)
+        }
+    }
+
+    /// Spaces around a CSV id are not part of it; a JSON string id is taken exactly.
+    func testSpacesAroundCSVIDs() throws {
+        let files = try TestFiles()
+        let p = try files.write("f.csv", text: "id,c\n 42 ,x\n\"7 \",y\n")
+        XCTAssertEqual(try readAllFeatures(p).map(\.id), [.number(42), .number(7)])
+        let q = try files.write("f.jsonl", text: #"{"id": " 42", "c": "x"}"#)
+        XCTAssertEqual(try readAllFeatures(q).map(\.id), [.string(" 42")])
     }
 
     /// An inferred number with a leading zero is a label (zip codes, product codes keep their zeros).

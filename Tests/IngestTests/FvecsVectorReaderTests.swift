@@ -29,13 +29,22 @@ final class FvecsVectorReaderTests: XCTestCase {
         assertThrows(.dimensionMismatch(file: p, location: .row(2), expected: 3, got: 2)) { try readAll(p) }
     }
 
+    /// A truncated row is named by its 0-based row and byte offset, with the bytes it needs
+    /// and has (it was the file's size only).
     func testTruncatedLastRow() throws {
         let files = try TestFiles()
-        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: files.writeFvecs("full.fvecs", rows: rows))))
-        bytes.removeLast(5)
-        let p = try files.write("t.fvecs", bytes: bytes)
+        let full = Array(try Data(contentsOf: URL(fileURLWithPath: files.writeFvecs("full.fvecs", rows: rows))))
+        let p = try files.write("t.fvecs", bytes: Array(full.dropLast(5)))
         // Rows are 16 bytes; row 4 starts at 64 and has 11 of its 16 bytes.
-        assertThrows(.truncated(file: p, expectedBytes: 80, gotBytes: 75)) { try readAll(p, maxRows: 2) }
+        let expected = IngestError.truncatedRow(file: p, location: .row(4), offset: 64, expectedBytes: 16, gotBytes: 11)
+        assertThrows(expected) { try readAll(p, maxRows: 2) }
+        assertThrows(expected) { try readAll(p, maxRows: 100) }
+        XCTAssertEqual(expected.description, "\(p), row 4 (at byte offset 64): truncated: the row needs 16 bytes, the file has 11 of them")
+        // Cut inside row 2's dimension field.
+        let q = try files.write("q.fvecs", bytes: Array(full.prefix(34)))
+        assertThrows(.truncatedRow(file: q, location: .row(2), offset: 32, expectedBytes: 16, gotBytes: 2)) { try readAll(q) }
+        let r = try files.write("r.fvecs", bytes: Array(full.prefix(3)))
+        assertThrows(.truncatedRow(file: r, location: .row(0), offset: 0, expectedBytes: 4, gotBytes: 3)) { try readAll(r) }
     }
 
     func testNaNInRow2() throws {

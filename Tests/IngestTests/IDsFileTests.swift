@@ -15,6 +15,15 @@ final class IDsFileTests: XCTestCase {
         XCTAssertEqual(r.ids, [.number(10), .string("sku 2"), .string("007")])
     }
 
+    /// Spaces and tabs around an id are not part of it (a tab used to be refused as a control
+    /// character, a space kept: ` 42` was another id than `42`).
+    func testSpacesAroundTextIDsAreNotPartOfThem() throws {
+        let files = try TestFiles()
+        let v = try vectors(files, rows: 4)
+        let ids = try files.write("ids.txt", text: " 42\n43 \n\t44\t\n sku 2 \n")
+        XCTAssertEqual(try readAll(v, idsPath: ids).ids, [.number(42), .number(43), .number(44), .string("sku 2")])
+    }
+
     func testNpyIDsOfEveryIntegerType() throws {
         let files = try TestFiles()
         let v = try vectors(files, rows: 3)

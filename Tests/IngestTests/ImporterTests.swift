@@ -161,8 +161,10 @@ final class ImporterTests: XCTestCase {
                        "v.npy, row 1: item '6': squared norm inf exceeds 8.5070587e+37 (scores with it would overflow float32; scale the vectors down)")
 
         let dup = try npy("dup.npy", [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
-        try assertRejected(request(items: dup, itemIDs: try files.write("dup.txt", text: "5\n6\n5\n")),
-                           .duplicateID(file: dup, location: .row(2), id: .number(5)))
+        let dupIDs = try files.write("dup.txt", text: "5\n6\n5\n")
+        try assertRejected(request(items: dup, itemIDs: dupIDs), .duplicateID(file: dupIDs, location: .line(3), id: .number(5), first: .line(1)))
+        let dupTSV = try files.write("dup.tsv", text: "5\t1 2 3\n6\t1 2 3\n5\t1 2 3\n")
+        try assertRejected(request(items: dupTSV), .duplicateID(file: dupTSV, location: .line(3), id: .number(5)))
 
         let unknown = try files.write("vectors.bin", text: "x")
         XCTAssertThrowsError(try Importer(store: try store()).run(request(items: unknown))) { error in
@@ -198,6 +200,37 @@ final class ImporterTests: XCTestCase {
         try assertRejected(request(itemFeatures: kinds),
                            .rejected(file: kinds, location: .line(1),
                                      reason: .featureKindMismatch(.item, column: "price", expected: .numeric, got: .categorical)))
+    }
+
+    /// A repeated id of an ids file is that file's fault: the error names it, the repeat's line
+    /// and the line that had the id first, not the vectors file (whose lines or rows differ).
+    func testDuplicateInIDsFileNamesTheIDsFileAndBothLines() throws {
+        let v = try npy("v.npy", [[1, 2], [3, 4], [5, 6], [7, 8]])
+        let ids = try files.write("ids.txt", text: "5\n6\n7\n5\n")
+        let expected = IngestError.duplicateID(file: ids, location: .line(4), id: .number(5), first: .line(1))
+        try assertRejected(request(items: v, itemIDs: ids), expected)
+        try assertRejected(request(users: v, userIDs: ids), expected)
+        let tsv = try files.write("v.tsv", text: "1 2\n\n3 4\n5 6\n7 8\n")
+        try assertRejected(request(items: tsv, itemIDs: ids), expected)
+        let npyIDs = try files.writeNpy("ids.npy", descr: "<i8", shape: [4], data: [5, 6, 7, 6].flatMap { le(Int64($0)) })
+        try assertRejected(request(items: v, itemIDs: npyIDs), .duplicateID(file: npyIDs, location: .row(3), id: .number(6), first: .row(1)))
+        XCTAssertEqual(expected.description, "\(ids), line 4: id '5' appears a second time in this file (first at line 1)")
+    }
+
+    /// ` 42` in a TSV or ids file is the item 42 that a history or features file names as `42`.
+    func testSpacesAroundTextIDsStillMatch() throws {
+        let items = try files.write("items.tsv", text: " 42\t1 2\n43 \t3 4\n")
+        let histories = try files.write("h.tsv", text: "u1\t42\nu1\t43\n")
+        let features = try files.write("f.csv", text: "id,c\n42,x\n 43 ,y\n")
+        let s = try store()
+        _ = try Importer(store: s).run(request(items: items, itemFeatures: features, histories: histories))
+        let users = try npy("u.npy", [[1, 0], [0, 1]])
+        _ = try Importer(store: s).run(request(users: users, userIDs: try files.write("u.txt", text: "u1 \n u2\n"), histories: histories))
+        try s.read { r in
+            XCTAssertEqual(try r.counts().items, 2)
+            XCTAssertEqual(try r.counts().users, 2, "'u1 ' is the user u1 of the histories")
+            XCTAssertEqual(try r.features(row: try r.requireRow(of: .number(43), .item), .item), ["c": .categorical("y")])
+        }
     }
 
     func testAFailedFirstImportLeavesAnEmptyStore() throws {
