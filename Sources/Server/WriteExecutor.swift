@@ -36,7 +36,8 @@ final class WriteExecutor: @unchecked Sendable {
             return (user, entries)
         }
         let sequence = try commit { w, changes in
-            try Self.initialize(w, metric: metric, firstDimension: (items + users).first { !$0.vector.isEmpty }?.vector.count)
+            try Self.initialize(w, metric: metric, itemDimension: items.first { !$0.vector.isEmpty }?.vector.count,
+                                userDimension: users.first { !$0.vector.isEmpty }?.vector.count)
             for record in items {
                 let row = try record.apply(w, .item)
                 if !record.vector.isEmpty { changes.upserted.append(row) }
@@ -109,13 +110,22 @@ final class WriteExecutor: @unchecked Sendable {
         return sequence
     }
 
-    private static func initialize(_ w: StoreWriter, metric: Metric?, firstDimension: Int?) throws {
+    /// On an empty store, the first upsert with vectors fixes the dimension and the metric:
+    /// `metric`, else ip when it carries item vectors. User vectors alone do not choose the
+    /// metric by default (it decides how items are searched, and cosine normalises every
+    /// vector as it is stored, so it cannot change later): such an upsert must name it.
+    private static func initialize(_ w: StoreWriter, metric: Metric?, itemDimension: Int?, userDimension: Int?) throws {
         if let meta = w.meta {
             if let metric { try w.initialize(dimension: meta.dimension, metric: metric) }
             return
         }
-        guard let dimension = firstDimension else {
+        guard let dimension = itemDimension ?? userDimension else {
             throw ServerError.notReady("the store holds no data yet: the first upsert must carry vectors")
+        }
+        guard metric != nil || itemDimension != nil else {
+            throw ServerError.badRequest("upsert.metric missing: the store is empty and this upsert's vectors are all users'; "
+                                         + "the first vectors fix the store's metric for good, so name it (ip, cosine or l2) "
+                                         + "or upsert item vectors first (they default to ip)")
         }
         try w.initialize(dimension: dimension, metric: metric ?? .innerProduct)
     }

@@ -693,7 +693,9 @@ public nonisolated struct Ann_V1_UpsertRequest: Sendable {
 
   public var histories: [Ann_V1_History] = []
 
-  /// Only for a store that holds nothing yet: "ip" (default), "cosine" or "l2".
+  /// "ip", "cosine" or "l2": the first upsert with vectors into an empty store fixes the
+  /// store's metric for good (later ones may only repeat it). Empty: ip when the upsert
+  /// carries item vectors; BAD_REQUEST when its vectors are all users'.
   public var metric: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -370,8 +370,9 @@ class Client:
 
         items, users: dicts {"id": ..., "vector": [...], "features": {name: value}} (vector and
         features optional). histories: (user, [item or (item, time)]) pairs, time a datetime or
-        epoch seconds. metric: only for an empty store ("ip", "cosine", "l2"). Nothing to write
-        is a ValueError (not sent)."""
+        epoch seconds. metric ("ip", "cosine", "l2"): the first upsert with vectors into an empty
+        store fixes it for good (default ip; an upsert whose vectors are all users' must name it,
+        else BadRequest). Nothing to write is a ValueError (not sent)."""
         r = pb.Request()
         r.upsert.SetInParent()
         for kind, target, records in (("items", r.upsert.items, items), ("users", r.upsert.users, users)):
