@@ -220,6 +220,7 @@ public nonisolated struct Ann_V1_Session: Sendable {
   // methods supported on all messages.
 
   /// Items of the current session: blended into the query vector and left out of the answer.
+  /// An id the store does not know is UNKNOWN_ID (a deleted item adds nothing).
   public var items: [Ann_V1_Id] = []
 
   /// Weight of their mean embedding in the query vector (0...1); absent means 0.5.

@@ -121,6 +121,10 @@ extension Query {
         }
         let columns = show?.split(separator: ",").map(String.init) ?? []
         try embeddingStore.read { reader in
+            // Session items shape the query: an unknown one is an error, as on the server.
+            for text in ranking.sessionItems where try reader.row(of: try RankingOptions.id(text, "--session-item"), .item) == nil {
+                throw ValidationError("--session-item '\(text)': unknown item id")
+            }
             let results = try targets.map { _, target in
                 try ranker.rank(reader, try ranking.request(target, k: k, includeSeen: includeSeen, ef: ef, nprobe: nprobe))
             }

@@ -330,8 +330,9 @@ class Client:
                   include_seen=False, explain=False, features=None, ef=None, session=None, rules=None, timeout=None):
         """Items for a user (history left out unless include_seen) or a taste vector, through the
         server's ranking stage: mmr=0.7 or {"lambda": 0.7, "similarity": "jaccard"},
-        session={"items": [...], "weight": 0.5, "time": epoch}, rules={"min_score": s, "category_cap": n},
-        context={"device": "mobile"} (str values), filter={"categories": ["c1"], "exclude": [id], "only": [id]}.
+        session={"items": [...], "weight": 0.5, "time": epoch} (an unknown session item raises UnknownID),
+        rules={"min_score": s, "category_cap": n}, context={"device": "mobile"} (str values),
+        filter={"categories": ["c1"], "exclude": [id], "only": [id]}.
         List-valued options refuse a bare str (TypeError naming the option)."""
         r = recommend_request(user, vector, k, candidates, filter, context, mmr, include_seen, explain, features, ef,
                               session, rules)

@@ -121,3 +121,15 @@ def test_an_unknown_target_prints_no_answer(demo, server):
         result = run("query", *source, "--json", "--item", "no-such-item", "--vector=" + ",".join(["0.1"] * 16), check=False)
         assert result.returncode != 0 and result.stdout == "", (source, result.stdout)
         assert "no-such-item" in result.stderr, result.stderr
+
+
+def test_an_unknown_session_item_is_an_error(demo, server):
+    """--session-item shapes the query vector: an unknown one fails the command (UNKNOWN_ID from
+    a server) instead of being dropped without a word; a known one is left out of the answer."""
+    for source in (("--db", demo["store"]), ("--server", server.url)):
+        result = run("query", *source, "--json", "--user", "u3", "--session-item", "no-such-item", check=False)
+        assert result.returncode != 0 and result.stdout == "", (source, result.stdout)
+        assert "unknown item id" in result.stderr and "no-such-item" in result.stderr, result.stderr
+        out = run("query", *source, "--json", "--user", "u3", "--k", "50", "--session-item", "1000007").stdout
+        ids = json.loads(out.splitlines()[0])["ids"]
+        assert len(ids) == 50 and 1000007 not in ids, source
