@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Store
 import VectorMath
 import Wire
@@ -35,7 +36,9 @@ final class WriteExecutor: @unchecked Sendable {
             }
             return (user, entries)
         }
+        var newColumns: [Entity: [String]] = [:]
         let sequence = try commit { w, changes in
+            let known = try Self.columnNames(w, items: items, users: users)
             try Self.initialize(w, metric: metric, itemDimension: items.first { !$0.vector.isEmpty }?.vector.count,
                                 userDimension: users.first { !$0.vector.isEmpty }?.vector.count)
             for record in items {
@@ -52,6 +55,10 @@ final class WriteExecutor: @unchecked Sendable {
                 }
                 try w.appendHistory(user: row, entries: resolved)
             }
+            newColumns = [.item: Self.newColumns(items, known: known[.item]), .user: Self.newColumns(users, known: known[.user])]
+        }
+        for (entity, names) in newColumns where !names.isEmpty {
+            core.logger.notice("upsert (write \(sequence)) created \(entity) feature columns: \(names.joined(separator: ", "))")
         }
         var reply = Ann_V1_WriteReply()
         reply.writeSequence = sequence
@@ -59,7 +66,27 @@ final class WriteExecutor: @unchecked Sendable {
         reply.items = UInt32(Set(items.map(\.id)).count)
         reply.users = UInt32(Set(users.map(\.id)).count)
         reply.histories = UInt32(histories.count)
+        reply.newItemColumns = newColumns[.item] ?? []
+        reply.newUserColumns = newColumns[.user] ?? []
         return reply
+    }
+
+    /// The feature column names the store holds before a write, for the entities whose
+    /// records name features (none read otherwise).
+    private static func columnNames(_ w: StoreWriter, items: [PreparedRecord], users: [PreparedRecord]) throws -> [Entity: Set<String>] {
+        let reader = w.store.reader(on: w.transaction)
+        var names: [Entity: Set<String>] = [:]
+        for (entity, records) in [(Entity.item, items), (.user, users)] where records.contains(where: { !$0.features.isEmpty }) {
+            names[entity] = Set(try reader.featureColumns(entity).map(\.name))
+        }
+        return names
+    }
+
+    /// Feature names of `records` that were not columns before the write: the write created
+    /// them (a failing write creates nothing), sorted.
+    private static func newColumns(_ records: [PreparedRecord], known: Set<String>?) -> [String] {
+        guard let known else { return [] }
+        return Set(records.flatMap { $0.features.map(\.name) }).subtracting(known).sorted()
     }
 
     func delete(_ r: Ann_V1_DeleteRequest) throws -> Ann_V1_WriteReply {

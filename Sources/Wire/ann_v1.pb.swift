@@ -930,6 +930,13 @@ public nonisolated struct Ann_V1_WriteReply: Sendable {
 
   public var histories: UInt32 = 0
 
+  /// upsert: the feature columns this write created, sorted (a name the store did not know
+  /// becomes a new column whose kind is its first value's). A name meant to be an existing
+  /// column is a typo to fix (added in 1.2).
+  public var newItemColumns: [String] = []
+
+  public var newUserColumns: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2455,7 +2462,7 @@ nonisolated extension Ann_V1_BatchReply: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Ann_V1_WriteReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WriteReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}write_sequence\0\u{1}items\0\u{1}users\0\u{1}histories\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}write_sequence\0\u{1}items\0\u{1}users\0\u{1}histories\0\u{3}new_item_columns\0\u{3}new_user_columns\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2467,6 +2474,8 @@ nonisolated extension Ann_V1_WriteReply: SwiftProtobuf.Message, SwiftProtobuf._M
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.items) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.users) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.histories) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.newItemColumns) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.newUserColumns) }()
       default: break
       }
     }
@@ -2485,6 +2494,12 @@ nonisolated extension Ann_V1_WriteReply: SwiftProtobuf.Message, SwiftProtobuf._M
     if self.histories != 0 {
       try visitor.visitSingularUInt32Field(value: self.histories, fieldNumber: 4)
     }
+    if !self.newItemColumns.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.newItemColumns, fieldNumber: 5)
+    }
+    if !self.newUserColumns.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.newUserColumns, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2493,6 +2508,8 @@ nonisolated extension Ann_V1_WriteReply: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.items != rhs.items {return false}
     if lhs.users != rhs.users {return false}
     if lhs.histories != rhs.histories {return false}
+    if lhs.newItemColumns != rhs.newItemColumns {return false}
+    if lhs.newUserColumns != rhs.newUserColumns {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

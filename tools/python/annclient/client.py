@@ -30,11 +30,15 @@ class Hit:
 
 @dataclass
 class WriteResult:
-    """What an upsert or delete did: the store's write sequence after it, and counts."""
+    """What an upsert or delete did: the store's write sequence after it, and counts; for an
+    upsert, the feature columns it created (a name the store did not know becomes a new column:
+    check these lists for typos of existing names)."""
     write_sequence: int
     items: int
     users: int
     histories: int
+    new_item_columns: list = field(default_factory=list)
+    new_user_columns: list = field(default_factory=list)
 
 
 def _id(value, what="id"):
@@ -406,7 +410,8 @@ class Client:
         if metric:
             r.upsert.metric = metric
         w = self.call(r, timeout).write
-        return WriteResult(w.write_sequence, w.items, w.users, w.histories)
+        return WriteResult(w.write_sequence, w.items, w.users, w.histories, list(w.new_item_columns),
+                           list(w.new_user_columns))
 
     def delete(self, items=(), users=(), timeout=None):
         """Removes the vectors of items and users (they are never returned again). Nothing to
