@@ -42,7 +42,8 @@ public struct RankingQuery {
     public var includeSeen: Bool
     /// Request context (e.g. "device": "mobile").
     public var context: [String: String]
-    /// This session's items (rows the store knows; unknown ids are dropped by the handler).
+    /// This session's items (ids the store knows: the handler answers UNKNOWN_ID for others;
+    /// a deleted one has no vector and only stays left out).
     public var sessionItems: [ExternalID] = []
     /// Weight of the session items' mean embedding in the query vector (nil: 0.5).
     public var sessionWeight: Float?

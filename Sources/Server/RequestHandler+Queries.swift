@@ -62,7 +62,7 @@ extension RequestHandler {
         var query = RankingQuery(subject: subject, k: k, parameters: parameters, filter: try filter(r.hasFilter ? r.filter : nil, q),
                                  includeSeen: r.includeSeen, context: r.context, mmr: mmr, explain: r.explain,
                                  metric: q.meta.metric)
-        try apply(rules: r.hasRules ? r.rules : nil, session: r.hasSession ? r.session : nil, to: &query, field: "recommend")
+        try apply(rules: r.hasRules ? r.rules : nil, session: r.hasSession ? r.session : nil, to: &query, field: "recommend", q.reader)
         return try answer(query, features: r.features, q)
     }
 
@@ -83,7 +83,7 @@ extension RequestHandler {
             guard let userRow = try q.reader.row(of: user, .user) else { throw ServerError.unknownID(.user, user.description) }
             query.user = (userRow, user)
         }
-        try apply(rules: r.hasRules ? r.rules : nil, session: r.hasSession ? r.session : nil, to: &query, field: "similar")
+        try apply(rules: r.hasRules ? r.rules : nil, session: r.hasSession ? r.session : nil, to: &query, field: "similar", q.reader)
         return try answer(query, features: r.features, q)
     }
 
@@ -98,8 +98,11 @@ extension RequestHandler {
         return out
     }
 
-    /// Business rules and the session block of recommend and similar.
-    private func apply(rules: Ann_V1_Rules?, session: Ann_V1_Session?, to query: inout RankingQuery, field: String) throws {
+    /// Business rules and the session block of recommend and similar. Session items shape the
+    /// query vector, so an id the store does not know is UNKNOWN_ID, as for `similar.item`
+    /// (a known item without a vector, deleted, is taken: it adds nothing and is left out).
+    private func apply(rules: Ann_V1_Rules?, session: Ann_V1_Session?, to query: inout RankingQuery, field: String,
+                       _ reader: StoreReader) throws {
         if let rules {
             if rules.hasMinScore {
                 guard rules.minScore.isFinite else { throw ServerError.badRequest("\(field).rules.minScore \(rules.minScore): expected a finite number") }
@@ -109,7 +112,11 @@ extension RequestHandler {
         }
         guard let session else { return }
         try limits.check("\(field).session.items", session.items.count, max: limits.maxK)
-        query.sessionItems = try session.items.enumerated().map { i, id in try IDConversion.external(id, "\(field).session.items[\(i)]") }
+        query.sessionItems = try session.items.enumerated().map { i, id in
+            let item = try IDConversion.external(id, "\(field).session.items[\(i)]")
+            guard try reader.row(of: item, .item) != nil else { throw ServerError.unknownID(.item, item.description) }
+            return item
+        }
         if session.hasWeight {
             guard session.weight >= 0 && session.weight <= 1 else {
                 throw ServerError.badRequest("\(field).session.weight \(session.weight): expected 0...1")

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Store
 import VectorMath
 import Wire
@@ -35,8 +36,11 @@ final class WriteExecutor: @unchecked Sendable {
             }
             return (user, entries)
         }
+        var newColumns: [Entity: [String]] = [:]
         let sequence = try commit { w, changes in
-            try Self.initialize(w, metric: metric, firstDimension: (items + users).first { !$0.vector.isEmpty }?.vector.count)
+            let known = try Self.columnNames(w, items: items, users: users)
+            try Self.initialize(w, metric: metric, itemDimension: items.first { !$0.vector.isEmpty }?.vector.count,
+                                userDimension: users.first { !$0.vector.isEmpty }?.vector.count)
             for record in items {
                 let row = try record.apply(w, .item)
                 if !record.vector.isEmpty { changes.upserted.append(row) }
@@ -51,6 +55,10 @@ final class WriteExecutor: @unchecked Sendable {
                 }
                 try w.appendHistory(user: row, entries: resolved)
             }
+            newColumns = [.item: Self.newColumns(items, known: known[.item]), .user: Self.newColumns(users, known: known[.user])]
+        }
+        for (entity, names) in newColumns where !names.isEmpty {
+            core.logger.notice("upsert (write \(sequence)) created \(entity) feature columns: \(names.joined(separator: ", "))")
         }
         var reply = Ann_V1_WriteReply()
         reply.writeSequence = sequence
@@ -58,7 +66,27 @@ final class WriteExecutor: @unchecked Sendable {
         reply.items = UInt32(Set(items.map(\.id)).count)
         reply.users = UInt32(Set(users.map(\.id)).count)
         reply.histories = UInt32(histories.count)
+        reply.newItemColumns = newColumns[.item] ?? []
+        reply.newUserColumns = newColumns[.user] ?? []
         return reply
+    }
+
+    /// The feature column names the store holds before a write, for the entities whose
+    /// records name features (none read otherwise).
+    private static func columnNames(_ w: StoreWriter, items: [PreparedRecord], users: [PreparedRecord]) throws -> [Entity: Set<String>] {
+        let reader = w.store.reader(on: w.transaction)
+        var names: [Entity: Set<String>] = [:]
+        for (entity, records) in [(Entity.item, items), (.user, users)] where records.contains(where: { !$0.features.isEmpty }) {
+            names[entity] = Set(try reader.featureColumns(entity).map(\.name))
+        }
+        return names
+    }
+
+    /// Feature names of `records` that were not columns before the write: the write created
+    /// them (a failing write creates nothing), sorted.
+    private static func newColumns(_ records: [PreparedRecord], known: Set<String>?) -> [String] {
+        guard let known else { return [] }
+        return Set(records.flatMap { $0.features.map(\.name) }).subtracting(known).sorted()
     }
 
     func delete(_ r: Ann_V1_DeleteRequest) throws -> Ann_V1_WriteReply {
@@ -109,13 +137,22 @@ final class WriteExecutor: @unchecked Sendable {
         return sequence
     }
 
-    private static func initialize(_ w: StoreWriter, metric: Metric?, firstDimension: Int?) throws {
+    /// On an empty store, the first upsert with vectors fixes the dimension and the metric:
+    /// `metric`, else ip when it carries item vectors. User vectors alone do not choose the
+    /// metric by default (it decides how items are searched, and cosine normalises every
+    /// vector as it is stored, so it cannot change later): such an upsert must name it.
+    private static func initialize(_ w: StoreWriter, metric: Metric?, itemDimension: Int?, userDimension: Int?) throws {
         if let meta = w.meta {
             if let metric { try w.initialize(dimension: meta.dimension, metric: metric) }
             return
         }
-        guard let dimension = firstDimension else {
+        guard let dimension = itemDimension ?? userDimension else {
             throw ServerError.notReady("the store holds no data yet: the first upsert must carry vectors")
+        }
+        guard metric != nil || itemDimension != nil else {
+            throw ServerError.badRequest("upsert.metric missing: the store is empty and this upsert's vectors are all users'; "
+                                         + "the first vectors fix the store's metric for good, so name it (ip, cosine or l2) "
+                                         + "or upsert item vectors first (they default to ip)")
         }
         try w.initialize(dimension: dimension, metric: metric ?? .innerProduct)
     }

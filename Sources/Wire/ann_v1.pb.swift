@@ -220,6 +220,7 @@ public nonisolated struct Ann_V1_Session: Sendable {
   // methods supported on all messages.
 
   /// Items of the current session: blended into the query vector and left out of the answer.
+  /// An id the store does not know is UNKNOWN_ID (a deleted item adds nothing).
   public var items: [Ann_V1_Id] = []
 
   /// Weight of their mean embedding in the query vector (0...1); absent means 0.5.
@@ -693,7 +694,9 @@ public nonisolated struct Ann_V1_UpsertRequest: Sendable {
 
   public var histories: [Ann_V1_History] = []
 
-  /// Only for a store that holds nothing yet: "ip" (default), "cosine" or "l2".
+  /// "ip", "cosine" or "l2": the first upsert with vectors into an empty store fixes the
+  /// store's metric for good (later ones may only repeat it). Empty: ip when the upsert
+  /// carries item vectors; BAD_REQUEST when its vectors are all users'.
   public var metric: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -926,6 +929,13 @@ public nonisolated struct Ann_V1_WriteReply: Sendable {
   public var users: UInt32 = 0
 
   public var histories: UInt32 = 0
+
+  /// upsert: the feature columns this write created, sorted (a name the store did not know
+  /// becomes a new column whose kind is its first value's). A name meant to be an existing
+  /// column is a typo to fix (added in 1.2).
+  public var newItemColumns: [String] = []
+
+  public var newUserColumns: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2452,7 +2462,7 @@ nonisolated extension Ann_V1_BatchReply: SwiftProtobuf.Message, SwiftProtobuf._M
 
 nonisolated extension Ann_V1_WriteReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WriteReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}write_sequence\0\u{1}items\0\u{1}users\0\u{1}histories\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}write_sequence\0\u{1}items\0\u{1}users\0\u{1}histories\0\u{3}new_item_columns\0\u{3}new_user_columns\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2464,6 +2474,8 @@ nonisolated extension Ann_V1_WriteReply: SwiftProtobuf.Message, SwiftProtobuf._M
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.items) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.users) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.histories) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.newItemColumns) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.newUserColumns) }()
       default: break
       }
     }
@@ -2482,6 +2494,12 @@ nonisolated extension Ann_V1_WriteReply: SwiftProtobuf.Message, SwiftProtobuf._M
     if self.histories != 0 {
       try visitor.visitSingularUInt32Field(value: self.histories, fieldNumber: 4)
     }
+    if !self.newItemColumns.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.newItemColumns, fieldNumber: 5)
+    }
+    if !self.newUserColumns.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.newUserColumns, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2490,6 +2508,8 @@ nonisolated extension Ann_V1_WriteReply: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.items != rhs.items {return false}
     if lhs.users != rhs.users {return false}
     if lhs.histories != rhs.histories {return false}
+    if lhs.newItemColumns != rhs.newItemColumns {return false}
+    if lhs.newUserColumns != rhs.newUserColumns {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

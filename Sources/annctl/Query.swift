@@ -12,7 +12,10 @@ struct Query: ParsableCommand {
         Targets may be repeated and mixed: --vector "0.1,0.2,...", --item ID, --user ID, and \
         --queries FILE (.fvecs, .npy, .tsv or .jsonl; answered in batch). A user's history is left \
         out of its answer (unless --include-seen), and an item is left out of its own. Scores: \
-        similarity for ip and cosine, squared distance for l2. --json prints one object per query: \
+        similarity for ip and cosine, squared distance for l2. Answers come in command-line order \
+        (the file's rows in file order, where --queries stands); every target and every row is \
+        checked and answered before the first is printed, so a failure prints only its error. \
+        --json prints one object per query, numbered from 0 in that order: \
         {"query": i, "ids": [...], "scores": [...]}.
         """)
 
@@ -67,38 +70,57 @@ struct Query: ParsableCommand {
         let searchIndex = try IndexCatalog.open(embeddingStore, kind: exact ? .flat : index.flatMap(IndexKind.init(rawValue:)))
         let retriever = searchIndex.makeRetriever()
         let parameters = SearchParameters(k: k, ef: ef, nprobe: nprobe)
+        // Everything the command line names is parsed, read and answered before the first line
+        // is printed: a bad target or a bad row of the --queries file gives only its error.
+        let order = targetOrder
         var targets: [(String, QueryTarget)] = []
-        for text in vectors { targets.append(("vector", .vector(try parseVector(text, dimension: meta.dimension)))) }
-        for text in items { targets.append(("item \(text)", .item(try parseID(text, "--item")))) }
-        for text in users { targets.append(("user \(text)", .user(try parseID(text, "--user")))) }
-        if !json { print("index: \(searchIndex.summary)" + Self.overrides(ef: ef, nprobe: nprobe, kind: searchIndex.kind)) }
-
-        var number = 0
-        try embeddingStore.read { reader in
-            for (label, target) in targets {
+        for slot in order {
+            switch slot {
+            case .vector(let i): targets.append(("vector", .vector(try parseVector(vectors[i], dimension: meta.dimension))))
+            case .item(let i): targets.append(("item \(items[i])", .item(try parseID(items[i], "--item"))))
+            case .user(let i): targets.append(("user \(users[i])", .user(try parseID(users[i], "--user"))))
+            case .queries: break
+            }
+        }
+        let file = try queries.map { try readQueries($0, dimension: meta.dimension) }
+        let singles = try embeddingStore.read { reader in
+            try targets.map { label, target -> Answer in
                 let clock = Date()
                 let resolved = try target.resolve(reader, excludeSeen: !includeSeen)
                 let filter = resolved.excluded.isEmpty ? nil : SearchFilter.excluding(resolved.excluded)
                 let results = try retriever.search(reader, query: resolved.vector, parameters: parameters, filter: filter)
                 let note = label.hasPrefix("user") ? " (\(resolved.excluded.count) seen items left out)" : ""
-                try emit(Answer(label: label + note, results: results, seconds: Date().timeIntervalSince(clock)),
-                         number: number, reader: reader, metric: meta.metric)
-                number += 1
+                return Answer(label: label + note, results: results, seconds: Date().timeIntervalSince(clock))
             }
         }
-        guard let queries else { return }
-        let (data, count) = try readQueries(queries, dimension: meta.dimension)
-        let clock = Date(), cpuClock = Self.cpuSeconds()
-        let all = try answer(data, count: count, dimension: meta.dimension, index: searchIndex, store: embeddingStore,
-                             parameters: parameters)
-        let seconds = Date().timeIntervalSince(clock), cpu = Self.cpuSeconds() - cpuClock
+        var fileAnswers: [[ScoredID]] = []
+        var seconds = 0.0, cpu = 0.0
+        if let file {
+            let clock = Date(), cpuClock = Self.cpuSeconds()
+            fileAnswers = try answer(file.data, count: file.count, dimension: meta.dimension, index: searchIndex,
+                                     store: embeddingStore, parameters: parameters)
+            seconds = Date().timeIntervalSince(clock)
+            cpu = Self.cpuSeconds() - cpuClock
+        }
+
+        if !json { print("index: \(searchIndex.summary)" + Self.overrides(ef: ef, nprobe: nprobe, kind: searchIndex.kind)) }
+        var number = 0
         try embeddingStore.read { reader in
-            for (i, results) in all.enumerated() {
-                try emit(Answer(label: "\(queries) #\(i)", results: results, seconds: seconds / Double(max(count, 1))),
-                         number: number, reader: reader, metric: meta.metric)
-                number += 1
+            var next = singles.makeIterator()
+            for slot in order {
+                guard slot == .queries, let queries else {
+                    try emit(next.next()!, number: number, reader: reader, metric: meta.metric)
+                    number += 1
+                    continue
+                }
+                for (i, results) in fileAnswers.enumerated() {
+                    try emit(Answer(label: "\(queries) #\(i)", results: results, seconds: seconds / Double(max(fileAnswers.count, 1))),
+                             number: number, reader: reader, metric: meta.metric)
+                    number += 1
+                }
             }
         }
+        guard let queries, let count = file?.count else { return }
         let mode = searchIndex.kind == .flat && batch == nil ? "batched"
             : "\(threads) thread(s)" + (batch.map { ", batches of \($0)" } ?? "")
         let summary = "\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, \(mode); cpu \(Format.seconds(cpu)))"
@@ -243,11 +265,11 @@ struct Query: ParsableCommand {
         return v
     }
 
-    func readQueries(_ path: String, dimension: Int) throws -> ([Float], Int) {
+    /// Reads and checks every row of a --queries file (a bad row anywhere fails the whole command).
+    func readQueries(_ path: String, dimension: Int) throws -> QueryFile {
         var reader = try openVectorReader(path: path, expectedDimension: dimension, idColumnOptional: true)
         var batch = VectorBatch()
-        var data: [Float] = []
-        var count = 0
+        var file = QueryFile()
         while try reader.next(into: &batch, maxRows: 8192) {
             let tooLong = batch.vectors.withUnsafeBufferPointer { v in
                 (0 ..< batch.count).first { !(Distance.squaredNorm(v.baseAddress! + $0 * dimension, count: dimension) <= Distance.maximumSquaredNorm) }
@@ -255,9 +277,10 @@ struct Query: ParsableCommand {
             if let row = tooLong {
                 throw ValidationError("\(path), \(batch.locations[row]): squared norm exceeds \(Distance.maximumSquaredNorm) (scores would overflow float32)")
             }
-            data += batch.vectors
-            count += batch.count
+            file.data += batch.vectors
+            file.count += batch.count
+            file.locations += batch.locations
         }
-        return (data, count)
+        return file
     }
 }

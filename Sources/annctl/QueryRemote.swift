@@ -16,92 +16,115 @@ extension Query {
         let health = try checked(client.call(probe)).health
         let dimension = Int(health.dimension)
         let columns = show?.split(separator: ",").map(String.init) ?? []
-        if !json { print("index: \(health.index) (server \(url))" + (health.ranking.isEmpty ? "" : "; \(health.ranking)")) }
         let ranked = ranking.isRequested
         if ranked { try ranking.checkServerModel(health.ranking, url: url) }
         let fields = ranked ? try ranking.wireFields(k: k) : nil
 
+        // As in-process: every target and every row of the --queries file is read, checked and
+        // answered before the first line is printed, so a failure prints only its error.
+        let order = targetOrder
         var requests: [(String, Ann_V1_Request)] = []
-        for text in vectors where ranked {
-            var recommend = Ann_V1_RecommendRequest()
-            recommend.vector = try parseVector(text, dimension: dimension)
-            fill(&recommend)
-            recommend.features = columns
-            apply(fields!, &recommend)
-            var r = Ann_V1_Request()
-            r.recommend = recommend
-            requests.append(("vector", r))
+        for slot in order where slot != .queries {
+            requests.append(try request(for: slot, dimension: dimension, columns: columns, fields: fields))
         }
-        for text in vectors where !ranked {
-            var search = Ann_V1_SearchRequest()
-            search.vector = try parseVector(text, dimension: dimension)
-            fill(&search)
-            search.features = columns
-            var r = Ann_V1_Request()
-            r.search = search
-            requests.append(("vector", r))
+        let file = try queries.map { try readQueries($0, dimension: dimension) }
+        let singles = try requests.map { label, request -> (String, [Ann_V1_Hit], Double) in
+            let clock = Date()
+            let reply = try client.call(request)
+            if reply.isFailure { throw TargetFailure(target: label, error: RemoteError(reply.error)) }
+            let note = label.hasPrefix("user") && !includeSeen ? " (seen items left out)" : ""
+            return (label + note, reply.results.hits, Date().timeIntervalSince(clock))
         }
-        for text in items {
+        let clock = Date()
+        var answers: [[Ann_V1_Hit]] = []
+        if let queries, let file {
+            var start = 0
+            while start < file.count {
+                let n = min(256, file.count - start)
+                var batch = Ann_V1_BatchRequest()
+                for q in start ..< start + n {
+                    var search = Ann_V1_SearchRequest()
+                    search.vector = Array(file.data[q * dimension ..< (q + 1) * dimension])
+                    fill(&search)
+                    search.features = columns
+                    var r = Ann_V1_Request()
+                    r.search = search
+                    batch.requests.append(r)
+                }
+                var r = Ann_V1_Request()
+                r.batch = batch
+                let reply = try client.call(r)
+                if reply.isFailure { throw TargetFailure(target: queries, error: RemoteError(reply.error)) }
+                for (i, sub) in reply.batch.replies.enumerated() {
+                    if sub.isFailure { throw TargetFailure(target: "\(queries), \(file.locations[start + i])", error: RemoteError(sub.error)) }
+                    answers.append(sub.results.hits)
+                }
+                start += n
+            }
+        }
+        let seconds = Date().timeIntervalSince(clock)
+
+        if !json { print("index: \(health.index) (server \(url))" + (health.ranking.isEmpty ? "" : "; \(health.ranking)")) }
+        var number = 0
+        var next = singles.makeIterator()
+        for slot in order {
+            guard slot == .queries, let queries else {
+                let (label, hits, seconds) = next.next()!
+                emitRemote(label: label, hits: hits, seconds: seconds, number: number, columns: columns)
+                number += 1
+                continue
+            }
+            for (i, hits) in answers.enumerated() {
+                emitRemote(label: "\(queries) #\(i)", hits: hits, seconds: seconds / Double(max(answers.count, 1)), number: number, columns: columns)
+                number += 1
+            }
+        }
+        if let queries, !json {
+            print("\(answers.count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(answers.count) / seconds)) queries/s, batches of 256 to \(url))")
+        }
+    }
+
+    /// The request for one --vector (search, or recommend with ranking options), --item
+    /// (similar) or --user (recommend) target, with its label.
+    private func request(for slot: TargetSlot, dimension: Int, columns: [String],
+                         fields: RankingOptions.WireFields?) throws -> (String, Ann_V1_Request) {
+        var r = Ann_V1_Request()
+        switch slot {
+        case .vector(let i):
+            if let fields {
+                var recommend = Ann_V1_RecommendRequest()
+                recommend.vector = try parseVector(vectors[i], dimension: dimension)
+                fill(&recommend)
+                recommend.features = columns
+                apply(fields, &recommend)
+                r.recommend = recommend
+            } else {
+                var search = Ann_V1_SearchRequest()
+                search.vector = try parseVector(vectors[i], dimension: dimension)
+                fill(&search)
+                search.features = columns
+                r.search = search
+            }
+            return ("vector", r)
+        case .item(let i):
             var similar = Ann_V1_SimilarRequest()
-            similar.item = IDConversionText.wire(try parseID(text, "--item"))
+            similar.item = IDConversionText.wire(try parseID(items[i], "--item"))
             fill(&similar)
             similar.features = columns
-            if let fields {
-                apply(fields, &similar)
-            }
-            var r = Ann_V1_Request()
+            if let fields { apply(fields, &similar) }
             r.similar = similar
-            requests.append(("item \(text)", r))
-        }
-        for text in users {
+            return ("item \(items[i])", r)
+        case .user(let i):
             var recommend = Ann_V1_RecommendRequest()
-            recommend.user = IDConversionText.wire(try parseID(text, "--user"))
+            recommend.user = IDConversionText.wire(try parseID(users[i], "--user"))
             recommend.includeSeen = includeSeen
             fill(&recommend)
             recommend.features = columns
-            if let fields {
-                apply(fields, &recommend)
-            }
-            var r = Ann_V1_Request()
+            if let fields { apply(fields, &recommend) }
             r.recommend = recommend
-            requests.append(("user \(text)" + (includeSeen ? "" : " (seen items left out)"), r))
-        }
-        var number = 0
-        for (label, request) in requests {
-            let clock = Date()
-            let reply = try checked(client.call(request))
-            emitRemote(label: label, hits: reply.results.hits, seconds: Date().timeIntervalSince(clock), number: number, columns: columns)
-            number += 1
-        }
-        guard let queries else { return }
-        let (data, count) = try readQueries(queries, dimension: dimension)
-        let clock = Date()
-        var answers: [[Ann_V1_Hit]] = []
-        var start = 0
-        while start < count {
-            let n = min(256, count - start)
-            var batch = Ann_V1_BatchRequest()
-            for q in start ..< start + n {
-                var search = Ann_V1_SearchRequest()
-                search.vector = Array(data[q * dimension ..< (q + 1) * dimension])
-                fill(&search)
-                search.features = columns
-                var r = Ann_V1_Request()
-                r.search = search
-                batch.requests.append(r)
-            }
-            var r = Ann_V1_Request()
-            r.batch = batch
-            for sub in try checked(client.call(r)).batch.replies { answers.append(try checked(sub).results.hits) }
-            start += n
-        }
-        let seconds = Date().timeIntervalSince(clock)
-        for (i, hits) in answers.enumerated() {
-            emitRemote(label: "\(queries) #\(i)", hits: hits, seconds: seconds / Double(max(count, 1)), number: number, columns: columns)
-            number += 1
-        }
-        if !json {
-            print("\(count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(count) / seconds)) queries/s, batches of 256 to \(url))")
+            return ("user \(users[i])", r)
+        case .queries:
+            throw ValidationError("--queries is answered in batches, not as one request")
         }
     }
 

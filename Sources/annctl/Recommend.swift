@@ -109,20 +109,31 @@ extension Query {
         guard let meta = try embeddingStore.meta() else { throw StoreError.notInitialized(path: db!) }
         let recommender = try ranking.makeRecommender(embeddingStore, indexKind: exact ? .flat : index.flatMap(IndexKind.init(rawValue:)))
         let ranker = recommender.makeRanker()
+        // Targets in command-line order, all ranked before the first line is printed.
         var targets: [(String, RankRequest.Target)] = []
-        for text in vectors { targets.append(("vector", .vector(try parseVector(text, dimension: meta.dimension)))) }
-        for text in items { targets.append(("item \(text)", .item(try RankingOptions.id(text, "--item")))) }
-        for text in users { targets.append(("user \(text)", .user(try RankingOptions.id(text, "--user")))) }
-        if !json {
-            let scorer = recommender.scorer
-            print("index: \(recommender.index.summary); model: \(ranking.model ?? "default (ANN score only)")"
-                  + " (\(scorer.model.features.count) features, \(scorer.model.crosses.count) crosses)")
+        for slot in targetOrder {
+            switch slot {
+            case .vector(let i): targets.append(("vector", .vector(try parseVector(vectors[i], dimension: meta.dimension))))
+            case .item(let i): targets.append(("item \(items[i])", .item(try RankingOptions.id(items[i], "--item"))))
+            case .user(let i): targets.append(("user \(users[i])", .user(try RankingOptions.id(users[i], "--user"))))
+            case .queries: break
+            }
         }
         let columns = show?.split(separator: ",").map(String.init) ?? []
         try embeddingStore.read { reader in
-            for (number, (label, target)) in targets.enumerated() {
-                let request = try ranking.request(target, k: k, includeSeen: includeSeen, ef: ef, nprobe: nprobe)
-                let result = try ranker.rank(reader, request)
+            // Session items shape the query: an unknown one is an error, as on the server.
+            for text in ranking.sessionItems where try reader.row(of: try RankingOptions.id(text, "--session-item"), .item) == nil {
+                throw ValidationError("--session-item '\(text)': unknown item id")
+            }
+            let results = try targets.map { _, target in
+                try ranker.rank(reader, try ranking.request(target, k: k, includeSeen: includeSeen, ef: ef, nprobe: nprobe))
+            }
+            if !json {
+                let scorer = recommender.scorer
+                print("index: \(recommender.index.summary); model: \(ranking.model ?? "default (ANN score only)")"
+                      + " (\(scorer.model.features.count) features, \(scorer.model.crosses.count) crosses)")
+            }
+            for (number, ((label, _), result)) in zip(targets, results).enumerated() {
                 if json {
                     printJSON(result, number: number, metric: meta.metric)
                     continue

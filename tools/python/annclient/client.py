@@ -30,11 +30,15 @@ class Hit:
 
 @dataclass
 class WriteResult:
-    """What an upsert or delete did: the store's write sequence after it, and counts."""
+    """What an upsert or delete did: the store's write sequence after it, and counts; for an
+    upsert, the feature columns it created (a name the store did not know becomes a new column:
+    check these lists for typos of existing names)."""
     write_sequence: int
     items: int
     users: int
     histories: int
+    new_item_columns: list = field(default_factory=list)
+    new_user_columns: list = field(default_factory=list)
 
 
 def _id(value, what="id"):
@@ -330,8 +334,9 @@ class Client:
                   include_seen=False, explain=False, features=None, ef=None, session=None, rules=None, timeout=None):
         """Items for a user (history left out unless include_seen) or a taste vector, through the
         server's ranking stage: mmr=0.7 or {"lambda": 0.7, "similarity": "jaccard"},
-        session={"items": [...], "weight": 0.5, "time": epoch}, rules={"min_score": s, "category_cap": n},
-        context={"device": "mobile"} (str values), filter={"categories": ["c1"], "exclude": [id], "only": [id]}.
+        session={"items": [...], "weight": 0.5, "time": epoch} (an unknown session item raises UnknownID),
+        rules={"min_score": s, "category_cap": n}, context={"device": "mobile"} (str values),
+        filter={"categories": ["c1"], "exclude": [id], "only": [id]}.
         List-valued options refuse a bare str (TypeError naming the option)."""
         r = recommend_request(user, vector, k, candidates, filter, context, mmr, include_seen, explain, features, ef,
                               session, rules)
@@ -370,8 +375,9 @@ class Client:
 
         items, users: dicts {"id": ..., "vector": [...], "features": {name: value}} (vector and
         features optional). histories: (user, [item or (item, time)]) pairs, time a datetime or
-        epoch seconds. metric: only for an empty store ("ip", "cosine", "l2"). Nothing to write
-        is a ValueError (not sent)."""
+        epoch seconds. metric ("ip", "cosine", "l2"): the first upsert with vectors into an empty
+        store fixes it for good (default ip; an upsert whose vectors are all users' must name it,
+        else BadRequest). Nothing to write is a ValueError (not sent)."""
         r = pb.Request()
         r.upsert.SetInParent()
         for kind, target, records in (("items", r.upsert.items, items), ("users", r.upsert.users, users)):
@@ -404,7 +410,8 @@ class Client:
         if metric:
             r.upsert.metric = metric
         w = self.call(r, timeout).write
-        return WriteResult(w.write_sequence, w.items, w.users, w.histories)
+        return WriteResult(w.write_sequence, w.items, w.users, w.histories, list(w.new_item_columns),
+                           list(w.new_user_columns))
 
     def delete(self, items=(), users=(), timeout=None):
         """Removes the vectors of items and users (they are never returned again). Nothing to

@@ -78,3 +78,58 @@ def test_json_answers_carry_the_shown_features(demo):
     assert len(answer["features"]) == len(answer["ids"]) == 3
     assert all(set(f) == {"categories", "nope"} and f["nope"] is None for f in answer["features"])
     assert all(isinstance(f["categories"], str) and f["categories"] for f in answer["features"])
+
+
+def test_answers_follow_the_command_line_order(demo, server):
+    """Several targets of different kinds are answered, and numbered, in the order the command
+    line gives them (they came vectors first, then items, then users), a --queries file's rows
+    at the file's place; in-process and through a server alike."""
+    store = demo["store"]
+    vector = "--vector=0.3,-0.1,0.2,0.5,0.1,0,0.4,-0.2,0.1,0.1,0.3,0,-0.1,0.2,0.2,0.1"
+    tmp = os.path.join(os.path.dirname(store), "order-queries.tsv")
+    with open(tmp, "w") as f:
+        f.write("\t".join(["0.1"] * 16) + "\n" + "\t".join(["-0.2"] * 16) + "\n")
+    targets = [("--user", "u3"), (vector,), ("--item", "1000007"), ("--queries", tmp), ("--user", "u4")]
+    singles = [query(store, "--k", "3", *t) for t in targets]
+    expected = [a for answers in singles for a in answers]
+    assert len(expected) == 6
+    for source in (("--db", store), ("--server", server.url)):
+        out = run("query", *source, "--json", "--k", "3", *[a for t in targets for a in t]).stdout
+        answers = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+        assert [a["query"] for a in answers] == list(range(6)), source
+        assert [a["ids"] for a in answers] == [e["ids"] for e in expected], source
+
+
+def test_a_bad_queries_file_prints_no_answer(demo, server, tmp_path):
+    """A --queries file with a bad row in the middle is refused before any answer is printed
+    (of its good rows or of the other targets): only the error, naming file and line."""
+    good = "\t".join(["0.1"] * 16)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("\n".join([good, good, "\t".join(["0.1"] * 15), good]) + "\n")
+    for source in (("--db", demo["store"]), ("--server", server.url)):
+        for extra in ((), ("--user", "u3"), ("--json", "--user", "u3")):
+            result = run("query", *source, *extra, "--queries", str(bad), check=False)
+            assert result.returncode != 0, (source, extra)
+            assert result.stdout == "", (source, extra, result.stdout)
+            assert f"{bad}, line 3" in result.stderr and "15" in result.stderr, result.stderr
+
+
+def test_an_unknown_target_prints_no_answer(demo, server):
+    """An unknown --item among good targets (answered before it) fails the command before anything is printed, and
+    the error names it."""
+    for source in (("--db", demo["store"]), ("--server", server.url)):
+        result = run("query", *source, "--json", "--item", "no-such-item", "--vector=" + ",".join(["0.1"] * 16), check=False)
+        assert result.returncode != 0 and result.stdout == "", (source, result.stdout)
+        assert "no-such-item" in result.stderr, result.stderr
+
+
+def test_an_unknown_session_item_is_an_error(demo, server):
+    """--session-item shapes the query vector: an unknown one fails the command (UNKNOWN_ID from
+    a server) instead of being dropped without a word; a known one is left out of the answer."""
+    for source in (("--db", demo["store"]), ("--server", server.url)):
+        result = run("query", *source, "--json", "--user", "u3", "--session-item", "no-such-item", check=False)
+        assert result.returncode != 0 and result.stdout == "", (source, result.stdout)
+        assert "unknown item id" in result.stderr and "no-such-item" in result.stderr, result.stderr
+        out = run("query", *source, "--json", "--user", "u3", "--k", "50", "--session-item", "1000007").stdout
+        ids = json.loads(out.splitlines()[0])["ids"]
+        assert len(ids) == 50 and 1000007 not in ids, source

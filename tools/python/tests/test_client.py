@@ -166,6 +166,16 @@ def test_upsert_then_search_then_delete(client):
         client.similar(item="py-item")
 
 
+def test_upsert_names_the_feature_columns_it_created(client):
+    """A feature name the store does not know becomes a column; the result lists it (a typo of
+    an existing column shows up here instead of passing without a word)."""
+    w = client.upsert(items=[{"id": "py-cols", "features": {"category": "py", "catgory": "typo"}}],
+                      users=[{"id": "py-cols-user", "features": {"py_segment": "s1"}}])
+    assert w.new_item_columns == ["catgory"] and w.new_user_columns == ["py_segment"]
+    again = client.upsert(items=[{"id": "py-cols", "features": {"catgory": "fixed"}}])
+    assert again.new_item_columns == [] and again.new_user_columns == []
+
+
 def test_json_through_a_raw_socket(server):
     with pynng.Req0(dial=server.url, recv_timeout=5000, send_timeout=5000) as s:
         s.send(b'{"requestId": "1", "health": {}}')
