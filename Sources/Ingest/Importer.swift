@@ -98,7 +98,7 @@ public struct Importer {
         let start = Date()
         var file = ImportReport.FileReport(file: source.path, what: "\(entity) vectors")
         var reader = try openVectorReader(path: source.path, idsPath: source.idsPath, format: source.format,
-                                          expectedDimension: writer.meta?.dimension)
+                                          expectedDimension: writer.meta?.dimension, declaredKinds: request.featureKinds)
         let progress = request.showProgress ? ProgressBar(label: "\(entity)s", totalBytes: reader.totalBytes) : nil
         defer { progress?.finish() }
         var batch = VectorBatch()

@@ -112,6 +112,19 @@ final class ImporterTests: XCTestCase {
         }
     }
 
+    /// `--feature-kind` applies to the features inside a vectors `.jsonl` file as it does to a
+    /// features file (it was ignored there: `7` became a number).
+    func testDeclaredKindsApplyToFeaturesInVectorsJSONL() throws {
+        let items = try files.write("items.jsonl", text: "{\"id\": \"a\", \"vector\": [1, 0], \"features\": {\"zone\": 7, \"price\": 2}}\n")
+        var r = request(items: items)
+        r.featureKinds = ["zone": .categorical]
+        let s = try store()
+        _ = try Importer(store: s).run(r)
+        try s.read { reader in
+            XCTAssertEqual(try reader.features(row: 0, .item), ["zone": .categorical("7"), "price": .numeric(2)])
+        }
+    }
+
     // MARK: bad input leaves the store as it was
 
     func assertRejected(_ r: ImportRequest, _ expected: IngestError, file: StaticString = #filePath, line: UInt = #line) throws {
