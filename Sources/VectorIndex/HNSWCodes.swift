@@ -133,7 +133,10 @@ final class HNSWCodes {
 /// (`Kernels.u8s8DotGather`). The rounding moves a score by at most `sum_j 255 / (2 s)`; the
 /// walk only ranks neighbours with it, and its final candidates are re-scored in float32.
 struct CodeQuery {
-    let codes: HNSWCodes
+    /// Not retained: a walk copies its scorer (and so this) per expanded node, and a counted
+    /// reference would make every search thread write the one shared count of the index's
+    /// codes. The retriever that makes a `CodeQuery` holds the index, which holds the codes.
+    unowned(unsafe) let codes: HNSWCodes
     let weights: UnsafePointer<Int8>
     let inverseScale: Float
     let constant: Float
@@ -156,20 +159,25 @@ struct CodeQuery {
     @inline(__always)
     func score(_ row: UInt32) -> Float {
         let d = codes.dimension
-        let sum = Kernels.u8s8Dot(weights, codes.codes(row), count: d)
-        return Float(sum) * inverseScale + constant - codes.offset(row)
+        let at = codes.rows + Int(row) * codes.rowBytes
+        let sum = Kernels.u8s8Dot(weights, at, count: d)
+        return Float(sum) * inverseScale + constant - UnsafeRawPointer(at + d).loadUnaligned(as: Float.self)
     }
 
+    /// The codes' fields are read once, outside the loop: a call on the class per row (as
+    /// `codes.offset(row)` was) retained and released it per row, a write to its shared count
+    /// that every search thread made for each of the thousands of rows a 500-candidate walk scores.
     @inline(__always)
-    func score(rows: UnsafePointer<UInt32>, count: Int, into out: UnsafeMutablePointer<Float>) {
-        let d = codes.dimension
+    func score(rows ids: UnsafePointer<UInt32>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        let d = codes.dimension, base = codes.rows, stride = codes.rowBytes
         out.withMemoryRebound(to: Int32.self, capacity: count) { sums in
-            Kernels.u8s8DotGather(weights, base: codes.rows, stride: codes.rowBytes, ids: rows, count: count, dimension: d, into: sums)
+            Kernels.u8s8DotGather(weights, base: base, stride: stride, ids: ids, count: count, dimension: d, into: sums)
         }
         let raw = UnsafeMutableRawPointer(out)
         for i in 0..<count {
             let sum = raw.load(fromByteOffset: i * 4, as: Int32.self)
-            raw.storeBytes(of: Float(sum) * inverseScale + constant - codes.offset(rows[i]), toByteOffset: i * 4, as: Float.self)
+            let offset = UnsafeRawPointer(base + Int(ids[i]) * stride + d).loadUnaligned(as: Float.self)
+            raw.storeBytes(of: Float(sum) * inverseScale + constant - offset, toByteOffset: i * 4, as: Float.self)
         }
     }
 }

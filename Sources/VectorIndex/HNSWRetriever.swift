@@ -66,7 +66,9 @@ public final class HNSWRetriever: Retriever {
                 let exactScorer = NodeScorer(query: qp.baseAddress!, table: table,
                                              mode: index.metric == .l2 ? .l2 : .innerProduct, inverseNorms: nil)
                 var scorer = exactScorer
-                if let codes = index.codes {
+                let codes = index.codes  // held to the end of the walk: `CodeQuery` does not retain it
+                defer { withExtendedLifetime(codes) {} }
+                if let codes {
                     scorer.coded = CodeQuery(qp.baseAddress!, codes: codes, floatWeights: weightScratch, weights: byteWeights)
                 }
                 let head = index.head
