@@ -79,15 +79,19 @@ extension HNSWGraph {
         defer { unlock(neighbour) }
         let list = self.list(neighbour, level)
         let n = Int(list.pointee)
-        for i in 0..<n where list[1 + i] == row { return }
+        for i in 0..<n where list[1 + i] & ~Self.repairFlag == row { return }
         let limit = maxNeighbours(level)
         if n < limit {
             list[1 + n] = row
             list.pointee = UInt32(n + 1)
             return
         }
+        // A full list is selected again from plain rows: repair links it held become plain links or go.
         var candidates: [(score: Float, row: UInt32)] = [(scorer.score(row, from: neighbour), row)]
-        for i in 0..<n { candidates.append((scorer.score(list[1 + i], from: neighbour), list[1 + i])) }
+        for i in 0..<n {
+            let r = list[1 + i] & ~Self.repairFlag
+            candidates.append((scorer.score(r, from: neighbour), r))
+        }
         candidates.sort { $0.score > $1.score || ($0.score == $1.score && $0.row < $1.row) }
         setNeighbours(neighbour, level, selectNeighbours(candidates, limit: limit, scorer: scorer))
     }

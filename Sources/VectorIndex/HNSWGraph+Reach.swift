@@ -22,9 +22,11 @@ extension HNSWGraph {
             let top = !allLevels || levels[Int(row)] == Self.notInGraph ? 0 : Int(levels[Int(row)])
             for level in 0...top {
                 let l = list(row, level)
-                for i in 0..<Int(l.pointee) where !reached.contains(l[1 + i]) {
-                    reached.insert(l[1 + i])
-                    stack.append(l[1 + i])
+                for i in 0..<Int(l.pointee) {
+                    let next = l[1 + i] & ~Self.repairFlag
+                    guard !reached.contains(next) else { continue }
+                    reached.insert(next)
+                    stack.append(next)
                 }
             }
         }
@@ -44,8 +46,12 @@ extension HNSWGraph {
     /// large-norm hubs an inner-product walk finds first unless they are the most similar.
     /// Rows left without a free host after four passes stay as they were. Returns how many rows
     /// were linked.
+    ///
+    /// The links are marked (`repairFlag`): walks follow them when `ef` or `k` is large
+    /// (`HNSWParameters.followsRepairs`), so top-k walks with a small `ef` keep their speed.
     @discardableResult
     func linkUnreachable(ef: Int, scorer base: NodeScorer, threads: Int) -> Int {
+        guard count < Int(Self.repairFlag) else { return 0 }  // row numbers must leave the flag bit free
         // Later passes search again from the larger reached part (rows linked by the first pass
         // have free slots of their own) for the rows whose hosts filled up.
         var linked = 0
@@ -77,7 +83,7 @@ extension HNSWGraph {
                     let scorer = base.from(orphans[i])
                     let (entry, entryScore) = descend(from: entryPoint, top: maxLevel, to: 0, scorer: scorer, locking: false)
                     searchLevel(entry: entry, entryScore: entryScore, ef: ef, level: 0, scorer: scorer, scratch: scratch,
-                                locking: false, accept: { frozen.contains($0) })
+                                locking: false, followRepairs: true, accept: { frozen.contains($0) })
                     var ranked: [(similarity: Float, row: UInt32)] = []
                     for (score, host) in drainResults(scratch) where Int(list(host, 0).pointee) < m0 {
                         let norm = base.table.squaredNorm(host).squareRoot()
@@ -97,7 +103,7 @@ extension HNSWGraph {
                 let l = list(host, 0)
                 let n = Int(l.pointee)
                 guard n < m0 else { continue }
-                l[1 + n] = row
+                l[1 + n] = row | Self.repairFlag
                 l.pointee = UInt32(n + 1)
                 linked += 1
                 mark(row, &reached, &stack)

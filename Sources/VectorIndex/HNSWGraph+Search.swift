@@ -32,12 +32,16 @@ extension HNSWGraph {
 
     /// Best-first search of one level from `entry`, keeping `ef` results in `scratch.results`
     /// (a min-heap: its top is the worst kept). Rows that `accept` refuses are traversed but not
-    /// kept. Returns the number of distance computations.
+    /// kept. Repair links (`repairFlag`) are followed with `followRepairs` only. Returns the
+    /// number of distance computations.
     @discardableResult
     func searchLevel(entry: UInt32, entryScore: Float, ef: Int, level: Int, scorer: NodeScorer,
-                     scratch: SearchScratch, locking: Bool, accept: ((UInt32) -> Bool)?) -> Int {
-        // Rows past the snapshot's table (inserted after it was taken) are not followed.
+                     scratch: SearchScratch, locking: Bool, followRepairs: Bool = false,
+                     accept: ((UInt32) -> Bool)?) -> Int {
+        // Rows past the snapshot's table (inserted after it was taken) are not followed; nor
+        // are repair links unless asked: kept flagged, they fail that same bound.
         let visible = UInt32(scorer.table.rows)
+        let unflag = followRepairs ? ~Self.repairFlag : ~UInt32(0)
         scratch.visited.reset(rows: count)
         scratch.candidates.removeAll()
         scratch.results.removeAll()
@@ -56,10 +60,13 @@ extension HNSWGraph {
             let list = self.list(current, level)
             let n = Int(list.pointee)
             let tags = scratch.visited.tags
-            for i in 0..<n { Kernels.prefetch(tags + Int(list[1 + i])) }
+            for i in 0..<n {
+                let candidate = list[1 + i] & unflag
+                if candidate < visible { Kernels.prefetch(tags + Int(candidate)) }  // not for skipped repair links
+            }
             var fresh = 0
             for i in 0..<n {
-                let candidate = list[1 + i]
+                let candidate = list[1 + i] & unflag
                 guard candidate < visible, scratch.visited.insert(candidate) else { continue }
                 scratch.batchRows[fresh] = candidate
                 fresh += 1

@@ -12,6 +12,10 @@ import Glibc
 /// mutexes; searches after the build read without locks.
 final class HNSWGraph: @unchecked Sendable {
     static let notInGraph: UInt8 = 0xFF
+    /// Marks a level-0 link added by `linkUnreachable` (a repair link; rows are below 2^31):
+    /// walks follow it only when asked to (`searchLevel(followRepairs:)`, large `ef` or `k`),
+    /// so top-k walks with a small `ef` cost the same as in a graph without them.
+    static let repairFlag: UInt32 = 1 << 31
 
     let m: Int
     let m0: Int
@@ -110,12 +114,12 @@ final class HNSWGraph: @unchecked Sendable {
     func lockGlobal() { pthread_mutex_lock(&globalLock) }
     func unlockGlobal() { pthread_mutex_unlock(&globalLock) }
 
-    /// Copies the neighbours of `row` at `level` (under its lock).
+    /// Copies the neighbours of `row` at `level` (under its lock), repair links unmarked.
     func neighbours(_ row: UInt32, _ level: Int) -> [UInt32] {
         lock(row)
         defer { unlock(row) }
         let l = list(row, level)
-        return Array(UnsafeBufferPointer(start: l + 1, count: Int(l.pointee)))
+        return (0..<Int(l.pointee)).map { l[1 + $0] & ~Self.repairFlag }
     }
 
     /// Replaces the neighbours of `row` at `level` (caller holds the lock).

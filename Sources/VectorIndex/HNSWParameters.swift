@@ -22,12 +22,19 @@ public struct HNSWParameters: Sendable, Equatable {
     public var int8: Bool = false
     /// End the build by linking the rows that a level-0 walk from the entry point cannot reach
     /// (`HNSWGraph.linkUnreachable`): without it, inner-product graphs leave most small-norm
-    /// rows unreachable (never returned, whatever ef). Off by default: at 1M it cost 85% more
-    /// build time and 13-31% of top-10 walk speed at the same ef, for recall@500 0.57 -> 0.75
+    /// rows unreachable (never returned, whatever ef). The links are repair links that only
+    /// wide searches follow (`followsRepairs`): narrow ones answer as without them. Off by
+    /// default: at 1M on 2 cores it cost 85% more build time, for recall@500 0.57 -> 0.75
     /// (bench/RESULTS.md, "HNSW reachability").
     public var linkUnreachable: Bool = false
 
     public init() {}
+
+    /// Whether a walk for `k` results with candidate list `ef` follows the links that
+    /// `linkUnreachable` added: only for wide searches (k in the hundreds, as when a ranking
+    /// stage retrieves candidates, or a large `ef`), which need the rows they reach; a top-10
+    /// walk with a small `ef` skips them and costs what it costs without them.
+    public static func followsRepairs(k: Int, ef: Int) -> Bool { k >= 100 || ef >= 256 }
 
     public var m0: Int { 2 * m }
 }

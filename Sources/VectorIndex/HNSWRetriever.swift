@@ -78,7 +78,8 @@ public final class HNSWRetriever: Retriever {
                     let (entry, entryScore) = graph.descend(from: graph.entryPoint, top: graph.maxLevel, to: 0,
                                                             scorer: scorer, locking: false)
                     graph.searchLevel(entry: entry, entryScore: entryScore, ef: ef, level: 0, scorer: scorer,
-                                      scratch: scratch, locking: false, accept: accept)
+                                      scratch: scratch, locking: false,
+                                      followRepairs: HNSWParameters.followsRepairs(k: k, ef: ef), accept: accept)
                     let hasHead = head.count > 0
                     let results = scratch.results
                     if scorer.coded == nil {

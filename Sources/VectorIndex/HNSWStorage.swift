@@ -2,7 +2,7 @@ import LMDB
 import Store
 import VectorMath
 
-/// HNSW in the store's LMDB environment, layout version 1 (docs/STORAGE.md, "HNSW tables"):
+/// HNSW in the store's LMDB environment, layout version 1, or 2 with repair links (docs/STORAGE.md, "HNSW tables"):
 /// - `hnsw_meta`: UTF-8 name -> little-endian value (parameters, rows, entry point, ...);
 /// - `hnsw_level0`: block u32 BE -> `nodesPerBlock` level bytes, then `nodesPerBlock` records of
 ///   `1 + 2M` u32 (`[n | neighbour rows]`), so opening is one sequential copy;
@@ -12,7 +12,11 @@ import VectorMath
 ///   as little-endian f32 arrays): block u32 BE -> `nodesPerBlock x dim` code bytes, then
 ///   `nodesPerBlock` f32 score offsets (see `HNSWCodes`). Readers without int8 support ignore it.
 public enum HNSWStorage {
-    static let version: UInt32 = 1
+    /// Layout 2 is layout 1 whose level-0 lists may hold repair links (`HNSWGraph.repairFlag`,
+    /// the top bit of a neighbour row): written by a build with `linkUnreachable` only, so a
+    /// reader of layout 1 refuses such a graph instead of following row numbers past 2^31.
+    static let version: UInt32 = 2
+    static let versionWithoutRepairs: UInt32 = 1
     static let nodesPerBlock = 1024
     static let tables = ["hnsw_meta", "hnsw_level0", "hnsw_upper", "hnsw_deleted", "hnsw_codes"]
 
@@ -59,7 +63,8 @@ public enum HNSWStorage {
         let int8 = try value("int8", UInt8.self) == 1
         let items = try reader.counts().items
         let state = rows == items ? "covers every item row" : "stale: covers \(rows) rows, the store holds \(items) (annctl build --index hnsw)"
-        return ["hnsw             layout \(v), M \(m), efConstruction \(efc), ef \(ef), \(rows) rows\(int8 ? ", int8 walk" : "")",
+        let repairs = v == version ? ", repair links (followed when k >= 100 or ef >= 256)" : ""
+        return ["hnsw             layout \(v), M \(m), efConstruction \(efc), ef \(ef), \(rows) rows\(int8 ? ", int8 walk" : "")\(repairs)",
                 "hnsw state       \(state)"]
     }
 
@@ -115,7 +120,7 @@ public enum HNSWStorage {
         let p = index.parameters
         let graph = index.graph
         let values: [(String, [UInt8])] = [
-            ("version", KeyCodec.encode(version)), ("m", KeyCodec.encode(UInt32(p.m))),
+            ("version", KeyCodec.encode(p.linkUnreachable ? version : versionWithoutRepairs)), ("m", KeyCodec.encode(UInt32(p.m))),
             ("ef_construction", KeyCodec.encode(UInt32(p.efConstruction))), ("ef_search", KeyCodec.encode(UInt32(p.efSearch))),
             ("seed", KeyCodec.encode(p.seed)), ("head_fraction", KeyCodec.encode(p.headFraction.bitPattern)),
             ("angular", [p.angularGraph ? 1 : 0]), ("rows", KeyCodec.encode(UInt64(graph.count))),
@@ -220,7 +225,9 @@ public enum HNSWStorage {
                 return value
             }
             let v = try meta("version", UInt32.self)
-            guard v == version else { throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw layout version \(v); this build reads \(version)") }
+            guard v == version || v == versionWithoutRepairs else {
+                throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw layout version \(v); this build reads \(versionWithoutRepairs) and \(version)")
+            }
             let storeMeta = try reader.meta()
             guard try meta("metric", UInt8.self) == storeMeta.metric.code else { throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw metric differs from the store's") }
             var p = HNSWParameters()
@@ -231,6 +238,7 @@ public enum HNSWStorage {
             p.headFraction = Double(bitPattern: try meta("head_fraction", UInt64.self))
             p.angularGraph = try meta("angular", UInt8.self) != 0
             p.int8 = (try? meta("int8", UInt8.self)) == 1
+            p.linkUnreachable = v == version
             let rows = Int(try meta("rows", UInt64.self))
             let storeRows = try reader.counts().items
             guard rows == storeRows else { throw IndexError.stale(indexRows: rows, storeRows: storeRows) }

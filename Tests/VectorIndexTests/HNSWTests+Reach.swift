@@ -31,4 +31,35 @@ extension HNSWTests {
         XCTAssertGreaterThan(plain.unreachableRowCount, 100, "the default build leaves rows behind (and says so)")
         XCTAssertLessThan(try recall(store, plain, d, k: 600, ef: 3_000), 0.9)
     }
+
+    /// The linking pass's links are repair links: a narrow search (small k and ef) skips them and
+    /// answers exactly as the graph without them does, a wide one (k >= 100) follows them and
+    /// reaches every row; both survive a save and reopen (layout 2).
+    func testRepairLinksServeWideSearchesOnly() throws {
+        let catalog = try DemoCatalog(spec: DemoCatalogSpec(items: 3_000, users: 40, dimension: 32, seed: 5))
+        let d = Dataset(data: catalog.itemVectors, queries: catalog.userVectors, dimension: 32)
+        let store = try makeStore(d, metric: .innerProduct)
+        var p = fastParameters()
+        let plain = try store.read { try HNSWSearchIndex.build($0, parameters: p, threads: 1) }
+        p.linkUnreachable = true
+        let linked = try store.read { try HNSWSearchIndex.build($0, parameters: p, threads: 1) }
+        try store.write { try linked.save($0) }
+        let reopened = try IndexCatalog.open(store, kind: .hnsw)
+        XCTAssertGreaterThan(plain.unreachableRowCount, 100)
+        XCTAssertEqual(linked.unreachableRowCount, 0)
+        let narrow = SearchParameters(k: 10, ef: 64)
+        try store.read { r in
+            let a = plain.makeRetriever(), b = linked.makeRetriever(), c = reopened.makeRetriever()
+            for q in 0 ..< d.queries.count / d.dimension {
+                let query = Array(d.queries[q * d.dimension ..< (q + 1) * d.dimension])
+                let expected = try a.search(r, query: query, parameters: narrow, filter: nil)
+                XCTAssertEqual(try b.search(r, query: query, parameters: narrow, filter: nil), expected, "query \(q)")
+                XCTAssertEqual(try c.search(r, query: query, parameters: narrow, filter: nil), expected, "query \(q), reopened")
+            }
+        }
+        XCTAssertEqual(try recall(store, reopened, d, k: 600, ef: 3_000), 1, "wide searches follow the repair links")
+        XCTAssertLessThan(try recall(store, plain, d, k: 600, ef: 3_000), 0.9)
+        XCTAssertGreaterThan(try recall(store, reopened, d, k: 100, ef: 100), try recall(store, plain, d, k: 100, ef: 100),
+                             "k 100 counts as wide")
+    }
 }
