@@ -35,6 +35,8 @@ public struct HNSWParameters: Sendable, Equatable {
     /// stage retrieves candidates, or a large `ef`), which need the rows they reach; a top-10
     /// walk with a small `ef` skips them and costs what it costs without them.
     public static func followsRepairs(k: Int, ef: Int) -> Bool { k >= 100 || ef >= 256 }
+    /// `followsRepairs` in words, for messages.
+    public static let repairRule = "k >= 100 or ef >= 256"
 
     public var m0: Int { 2 * m }
 }

@@ -49,7 +49,8 @@ public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
     public var summary: String {
         let head = metric == .innerProduct ? ", exact head \(head.count) rows" : ""
         return "hnsw (M \(parameters.m), efConstruction \(parameters.efConstruction), ef \(parameters.efSearch), \(graph.count) rows, "
-            + "\(metric.rawValue), \(linkMode == .angular ? "angular" : "metric") links\(head)\(codes == nil ? "" : ", int8 walk"), \(Format.megabytes(memoryBytes)))"
+            + "\(metric.rawValue), \(linkMode == .angular ? "angular" : "metric") links\(parameters.linkUnreachable ? " + repair links for \(HNSWParameters.repairRule)" : "")"
+            + "\(head)\(codes == nil ? "" : ", int8 walk"), \(Format.megabytes(memoryBytes)))"
     }
 
     public var memoryBytes: Int { graph.memoryBytes + head.memoryBytes + inverseNorms.count * 4 + (codes?.memoryBytes ?? 0) }

@@ -63,7 +63,7 @@ public enum HNSWStorage {
         let int8 = try value("int8", UInt8.self) == 1
         let items = try reader.counts().items
         let state = rows == items ? "covers every item row" : "stale: covers \(rows) rows, the store holds \(items) (annctl build --index hnsw)"
-        let repairs = v == version ? ", repair links (followed when k >= 100 or ef >= 256)" : ""
+        let repairs = v == version ? ", repair links (followed when \(HNSWParameters.repairRule))" : ""
         return ["hnsw             layout \(v), M \(m), efConstruction \(efc), ef \(ef), \(rows) rows\(int8 ? ", int8 walk" : "")\(repairs)",
                 "hnsw state       \(state)"]
     }

@@ -11,7 +11,7 @@ struct HNSWBuildOptions: ParsableArguments {
     @Option(name: .customLong("head-fraction"), help: "HNSW, inner product: share of largest-norm items scanned exactly per query.")
     var headFraction: Double = 0.01
     @Flag(name: .customLong("link-unreachable"),
-          help: "HNSW: end the build by linking the rows a walk from the entry point cannot reach (inner product leaves many: they are never returned). Wide searches (k >= 100 or ef >= 256, e.g. recommend candidates) follow these links and can return those rows; narrower ones skip them and cost the same. Slower build.")
+          help: "HNSW: end the build by linking the rows a walk from the entry point cannot reach (inner product leaves many: they are never returned). Wide searches (\(HNSWParameters.repairRule), e.g. recommend candidates) follow these links and can return those rows; narrower ones skip them and cost the same. Slower build.")
     var linkUnreachable = false
 
     func validate() throws {
@@ -47,7 +47,7 @@ struct HNSWBuildOptions: ParsableArguments {
             let share = String(format: "%.1f", 100 * Double(unreachable) / Double(max(rows, 1)))
             print("note: \(unreachable) of \(rows) rows (\(share)%) cannot be reached by a walk from the entry point, so no search returns them; "
                 + (linkUnreachable ? "no reached row near them had a free slot to link them from"
-                                   : "--link-unreachable links them for wide searches (k >= 100 or ef >= 256; slower build)"))
+                                   : "--link-unreachable links them for wide searches (\(HNSWParameters.repairRule); slower build)"))
         }
     }
 }
