@@ -106,6 +106,7 @@ public struct Importer {
         let rowsBefore = writer.counts.rows(entity)
         while try reader.next(into: &batch, maxRows: request.batchRows) {
             if writer.meta == nil {
+                guard entity == .item || request.metric != nil else { throw IngestError.metricNeeded(file: source.path) }
                 try writer.initialize(dimension: batch.dimension, metric: request.metric ?? .innerProduct)
             } else if let metric = request.metric {
                 // A --metric that differs from the store's is the request's fault, not a row's.

@@ -53,6 +53,9 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownID(file: String, location: SourceLocation, entity: Entity, id: ExternalID)
     /// The store refused a row (dimension or metric of an existing store, kind of a feature column...).
     case rejected(file: String, location: SourceLocation?, reason: StoreError)
+    /// User vectors would be the empty store's first vectors, and no `--metric` was given: the
+    /// first vectors fix the metric for good, and an item's default (ip) is no user's to choose.
+    case metricNeeded(file: String)
 
     public var description: String {
         switch self {
@@ -86,6 +89,9 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file), \(location): column '\(column)' is \(header) in the header but declared \(declared) (--feature-kind): give one kind, or the same in both"
         case .unknownID(let file, let location, let entity, let id):
             return "\(file), \(location): unknown \(entity) id '\(id)' (import the \(entity)s first)"
+        case .metricNeeded(let file):
+            return "\(file): the store is empty and these are user vectors: the first vectors fix the store's metric for good, "
+                + "so name it with --metric (ip, cosine or l2), or import item vectors first (they default to ip)"
         case .rejected(let file, let location, let reason):
             return "\(file)\(location.map { ", \($0)" } ?? ""): \(reason)"
         }

@@ -125,6 +125,22 @@ final class ImporterTests: XCTestCase {
         }
     }
 
+    /// User vectors alone do not choose an empty store's metric (the server's upsert refuses the
+    /// same): the import names `--metric`, writes nothing, and goes through once it is given.
+    func testUserVectorsAloneNeedTheMetricOfAnEmptyStore() throws {
+        let users = try npy("users.npy", [[1, 0], [0, 1]])
+        try assertRejected(request(users: users), .metricNeeded(file: users))
+        let s = try store()
+        _ = try Importer(store: s).run(request(users: users, metric: .cosine))
+        try s.read { r in
+            XCTAssertEqual(try r.meta().metric, .cosine)
+            XCTAssertEqual(try r.counts().userVectors, 2)
+        }
+        // A store that has its metric takes user vectors without one.
+        _ = try Importer(store: s).run(request(users: try npy("u2.npy", [[3, 4]]), userIDs: try files.write("u2.txt", text: "x\n")))
+        try s.read { r in XCTAssertEqual(try r.counts().userVectors, 3) }
+    }
+
     // MARK: bad input leaves the store as it was
 
     func assertRejected(_ r: ImportRequest, _ expected: IngestError, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -222,7 +238,7 @@ final class ImporterTests: XCTestCase {
         let ids = try files.write("ids.txt", text: "5\n6\n7\n5\n")
         let expected = IngestError.duplicateID(file: ids, location: .line(4), id: .number(5), first: .line(1))
         try assertRejected(request(items: v, itemIDs: ids), expected)
-        try assertRejected(request(users: v, userIDs: ids), expected)
+        try assertRejected(request(users: v, userIDs: ids, metric: .innerProduct), expected)
         let tsv = try files.write("v.tsv", text: "1 2\n\n3 4\n5 6\n7 8\n")
         try assertRejected(request(items: tsv, itemIDs: ids), expected)
         let npyIDs = try files.writeNpy("ids.npy", descr: "<i8", shape: [4], data: [5, 6, 7, 6].flatMap { le(Int64($0)) })
