@@ -147,13 +147,28 @@ public struct Importer {
     }
 
     /// The error for an id seen a second time at 0-based row `index` of `source`: it names the
-    /// ids file (and both of its lines) when the ids came from one, else the vectors file.
+    /// ids file (and both of its lines) when the ids came from one, else the vectors file (and
+    /// both of its lines or rows).
     @inline(never)
     private func duplicate(_ id: ExternalID, at location: SourceLocation, index: Int, _ source: VectorSource) -> IngestError {
         if let idsPath = source.idsPath, let found = try? IDSource.locate(id, index: index, inIDsFile: idsPath) {
             return .duplicateID(file: idsPath, location: found.at, id: id, first: found.first)
         }
-        return .duplicateID(file: source.path, location: location, id: id)
+        return .duplicateID(file: source.path, location: location, id: id, first: firstLocation(of: id, before: index, in: source))
+    }
+
+    /// Where `id` first appears among the first `index` rows of the vectors file `source`
+    /// (whose ids come from the file itself). Reads the file again from its start: for error
+    /// messages only.
+    private func firstLocation(of id: ExternalID, before index: Int, in source: VectorSource) -> SourceLocation? {
+        guard var reader = try? openVectorReader(path: source.path, format: source.format) else { return nil }
+        var batch = VectorBatch()
+        var position = 0
+        while position < index, (try? reader.next(into: &batch, maxRows: 4096)) == true {
+            for i in 0..<min(batch.count, index - position) where batch.ids[i] == id { return batch.locations[i] }
+            position += batch.count
+        }
+        return nil
     }
 
     // MARK: features

@@ -193,7 +193,10 @@ final class ImporterTests: XCTestCase {
         let dupIDs = try files.write("dup.txt", text: "5\n6\n5\n")
         try assertRejected(request(items: dup, itemIDs: dupIDs), .duplicateID(file: dupIDs, location: .line(3), id: .number(5), first: .line(1)))
         let dupTSV = try files.write("dup.tsv", text: "5\t1 2 3\n6\t1 2 3\n5\t1 2 3\n")
-        try assertRejected(request(items: dupTSV), .duplicateID(file: dupTSV, location: .line(3), id: .number(5)))
+        try assertRejected(request(items: dupTSV), .duplicateID(file: dupTSV, location: .line(3), id: .number(5), first: .line(1)))
+        let dupJSONL = try files.write("dup.jsonl", text: "{\"id\": \"a\", \"vector\": [1, 2, 3]}\n{\"id\": \"b\", \"vector\": [1, 2, 3]}\n"
+                                       + "{\"id\": \"c\", \"vector\": [1, 2, 3]}\n{\"id\": \"b\", \"vector\": [1, 2, 3]}\n")
+        try assertRejected(request(items: dupJSONL), .duplicateID(file: dupJSONL, location: .line(4), id: .string("b"), first: .line(2)))
 
         let unknown = try files.write("vectors.bin", text: "x")
         XCTAssertThrowsError(try Importer(store: try store()).run(request(items: unknown))) { error in
