@@ -82,8 +82,8 @@ public final class DelimitedVectorReader: VectorReader {
     /// appended. Returns nil for a header line.
     private func parse(_ line: UnsafeRawBufferPointer, into vectors: inout [Float]) throws -> (id: ExternalID?, count: Int)? {
         let lineNumber = source.lineNumber
-        let isFirst = delimiter == nil && headerLine == nil
-        if delimiter == nil { delimiter = DelimitedFields.detect(line) }
+        let isFirst = delimiter == nil
+        if isFirst { delimiter = DelimitedFields.detect(line) }
         let delimiter = self.delimiter!
         if isFirst && idColumnOptional {
             var probe: [Float] = []
@@ -157,9 +157,10 @@ public final class DelimitedVectorReader: VectorReader {
     /// True for text a float parser reads whole that has a point or an exponent: `1.5`, `1e3`,
     /// `1.000e+00` (not `007`, a string id).
     static func isDecimalNumber(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.contains(where: { $0 == 46 || $0 == 101 || $0 == 69 }) else { return false }
-        return bytes.withUnsafeBytes { raw in
+        guard text.utf8.contains(where: { $0 == 46 || $0 == 101 || $0 == 69 }) else { return false }
+        var text = text
+        return text.withUTF8 { utf8 in
+            let raw = UnsafeRawBufferPointer(utf8)
             guard let (_, next) = NumberScanner.scanFloat(raw, from: 0, end: raw.count) else { return false }
             return next == raw.count
         }

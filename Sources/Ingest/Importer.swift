@@ -69,7 +69,7 @@ public struct Importer {
             if let items = request.items {
                 let (file, rows) = try importVectors(items, .item, writer: writer, request: request)
                 report.files.append(file)
-                itemRows = rows
+                itemRows = rows.rows
             }
             if let users = request.users {
                 report.files.append(try importVectors(users, .user, writer: writer, request: request).file)
@@ -94,7 +94,7 @@ public struct Importer {
     // MARK: vectors
 
     private func importVectors(_ source: VectorSource, _ entity: Entity, writer: StoreWriter,
-                               request: ImportRequest) throws -> (file: ImportReport.FileReport, rows: [UInt32]) {
+                               request: ImportRequest) throws -> (file: ImportReport.FileReport, rows: RowBitmap) {
         let start = Date()
         var file = ImportReport.FileReport(file: source.path, what: "\(entity) vectors")
         var reader = try openVectorReader(path: source.path, idsPath: source.idsPath, format: source.format,
@@ -143,7 +143,7 @@ public struct Importer {
         }
         file.created = writer.counts.rows(entity) - rowsBefore
         file.seconds = Date().timeIntervalSince(start)
-        return (file, seen.rows)  // the rows written, new or changed (each once: a repeat is refused)
+        return (file, seen)  // the rows written, new or changed (each once: a repeat is refused)
     }
 
     /// The error for an id seen a second time at 0-based row `index` of `source`: it names the

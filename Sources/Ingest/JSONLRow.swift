@@ -66,12 +66,13 @@ struct JSONLRow {
                 let value = try scanner.parseValue()
                 // A vector under another name (`embedding`, `emb`): say so, not that numbers
                 // are no labels.
-                if readVector, declaredKinds[key] == nil, case .array(let items) = value, !items.isEmpty,
+                let declared = declaredKinds[key]
+                if readVector, declared == nil, case .array(let items) = value, !items.isEmpty,
                    items.allSatisfy({ if case .number = $0 { return true } else { return false } }) {
                     throw IngestError.malformed(file: scanner.file, location: location,
                                                 reason: "member \"\(key)\" holds \(items.count) numbers: the vector must be named \"vector\"")
                 }
-                if let v = try conversion.value(json: value, field: key, declared: declaredKinds[key]) {
+                if let v = try conversion.value(json: value, field: key, declared: declared) {
                     row.features.append(FeatureField(name: key, value: v))
                 }
             }

@@ -17,8 +17,6 @@ public final class NpyVectorReader: VectorReader {
     private var row = 0
     private var finished = false
     private var scratch: [UInt8] = []
-    /// The first float64 of the current batch that is finite but beyond float32's range.
-    private var overflow: (index: Int, value: Double)?
 
     init(path: String, ids: IDSource, expectedDimension: Int?) throws {
         self.path = path
@@ -67,6 +65,7 @@ public final class NpyVectorReader: VectorReader {
         let floats = n * dimension
         batch.vectors.append(contentsOf: repeatElement(0, count: floats))
         let firstRow = row
+        var overflow: (index: Int, value: Double)?
         let bad: Int? = try batch.vectors.withUnsafeMutableBufferPointer { buffer in
             switch type {
             case .float32:
@@ -77,7 +76,7 @@ public final class NpyVectorReader: VectorReader {
                 for k in 0..<floats { buffer[k] = Float(bitPattern: UInt32(littleEndian: buffer[k].bitPattern)) }
                 #endif
             case .float16, .float64:
-                try convert(into: buffer)
+                overflow = try convert(into: buffer)
             default:
                 break
             }
@@ -111,9 +110,10 @@ public final class NpyVectorReader: VectorReader {
         return IngestError.truncated(file: path, expectedBytes: expected, gotBytes: have)
     }
 
-    /// Reads `destination.count` '<f2' or '<f8' values through the scratch buffer.
-    private func convert(into destination: UnsafeMutableBufferPointer<Float>) throws {
-        overflow = nil
+    /// Reads `destination.count` '<f2' or '<f8' values through the scratch buffer. Returns the
+    /// first float64 that is finite but beyond float32's range (its index and value), if any.
+    private func convert(into destination: UnsafeMutableBufferPointer<Float>) throws -> (index: Int, value: Double)? {
+        var overflow: (index: Int, value: Double)?
         let size = type.size
         let perChunk = scratch.count / size
         var done = 0
@@ -132,13 +132,14 @@ public final class NpyVectorReader: VectorReader {
                     for k in 0..<n {
                         let value = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * k, as: UInt64.self)))
                         let narrowed = Float(value)
-                        if overflow == nil, value.isFinite, !narrowed.isFinite { overflow = (done + k, value) }
+                        if !narrowed.isFinite, overflow == nil, value.isFinite { overflow = (done + k, value) }
                         destination[done + k] = narrowed
                     }
                 }
             }
             done += n
         }
+        return overflow
     }
 }
 

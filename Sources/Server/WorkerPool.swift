@@ -25,7 +25,6 @@ final class WorkerPool<Job>: @unchecked Sendable {
     /// A job handed to an idle thread (set under `lock` before its semaphore is signalled).
     private var handed: [Job?]
     private let wake: [DispatchSemaphore]
-    private var threads: [Thread] = []
     private let run: (Job, WorkerScratch) -> Void
 
     /// Starts `count` threads named `name-i`.
@@ -34,6 +33,8 @@ final class WorkerPool<Job>: @unchecked Sendable {
         handed = Array(repeating: nil, count: count)
         wake = (0..<count).map { _ in DispatchSemaphore(value: 0) }
         idle.reserveCapacity(count)
+        running = count  // before any thread starts: no lock needed yet
+        var threads: [Thread] = []
         for i in 0..<count {
             let scratch = makeScratch()
             let thread = Thread { [unowned self] in self.loop(i, scratch) }
@@ -41,9 +42,6 @@ final class WorkerPool<Job>: @unchecked Sendable {
             thread.stackSize = 1 << 20
             threads.append(thread)
         }
-        lock.lock()
-        running = count
-        lock.unlock()
         for thread in threads { thread.start() }
     }
 

@@ -74,10 +74,9 @@ final class WriteExecutor: @unchecked Sendable {
     /// The feature column names the store holds before a write, for the entities whose
     /// records name features (none read otherwise).
     private static func columnNames(_ w: StoreWriter, items: [PreparedRecord], users: [PreparedRecord]) throws -> [Entity: Set<String>] {
-        let reader = w.store.reader(on: w.transaction)
         var names: [Entity: Set<String>] = [:]
         for (entity, records) in [(Entity.item, items), (.user, users)] where records.contains(where: { !$0.features.isEmpty }) {
-            names[entity] = Set(try reader.featureColumns(entity).map(\.name))
+            names[entity] = Set(try w.columns(entity).keys)  // the writer's cache, which the write then uses
         }
         return names
     }

@@ -40,7 +40,7 @@ extension StoreWriter {
     }
 
     /// Every feature column of `entity`, by name (read once per writer).
-    func columns(_ entity: Entity) throws -> [String: FeatureColumn] {
+    public func columns(_ entity: Entity) throws -> [String: FeatureColumn] {
         if let cached = columnCache?[entity] { return cached }
         let loaded = try StoreReader(store: store, transaction: transaction).featureColumns(entity)
         var byName: [String: FeatureColumn] = [:]

@@ -34,9 +34,10 @@ public struct HNSWParameters: Sendable, Equatable {
     /// `linkUnreachable` added: only for wide searches (k in the hundreds, as when a ranking
     /// stage retrieves candidates, or a large `ef`), which need the rows they reach; a top-10
     /// walk with a small `ef` skips them and costs what it costs without them.
-    public static func followsRepairs(k: Int, ef: Int) -> Bool { k >= 100 || ef >= 256 }
+    public static func followsRepairs(k: Int, ef: Int) -> Bool { k >= wideK || ef >= wideEf }
+    static let wideK = 100, wideEf = 256
     /// `followsRepairs` in words, for messages.
-    public static let repairRule = "k >= 100 or ef >= 256"
+    public static let repairRule = "k >= \(wideK) or ef >= \(wideEf)"
 
     public var m0: Int { 2 * m }
 }

@@ -14,11 +14,17 @@ struct NodeScorer {
     @inline(__always)
     func score(_ row: UInt32) -> Float {
         if let coded { return coded.score(row) }
+        return score(row, against: query)
+    }
+
+    /// The float32 score of stored `row` against vector `q`, in this scorer's mode.
+    @inline(__always)
+    private func score(_ row: UInt32, against q: UnsafePointer<Float>) -> Float {
         let v = table.vector(row).unsafelyUnwrapped
         switch mode {
-        case .innerProduct: return Kernels.dot(query, v, count: table.dimension)
-        case .angular: return Kernels.dot(query, v, count: table.dimension) * inverseNorms.unsafelyUnwrapped[Int(row)]
-        case .l2: return -Kernels.squaredL2(query, v, count: table.dimension)
+        case .innerProduct: return Kernels.dot(q, v, count: table.dimension)
+        case .angular: return Kernels.dot(q, v, count: table.dimension) * inverseNorms.unsafelyUnwrapped[Int(row)]
+        case .l2: return -Kernels.squaredL2(q, v, count: table.dimension)
         }
     }
 
@@ -45,12 +51,7 @@ struct NodeScorer {
     /// reference counts (the build stopped scaling past a few cores). Float vectors always.
     @inline(__always)
     func score(_ b: UInt32, from a: UInt32) -> Float {
-        let va = table.vector(a).unsafelyUnwrapped, vb = table.vector(b).unsafelyUnwrapped
-        switch mode {
-        case .innerProduct: return Kernels.dot(va, vb, count: table.dimension)
-        case .angular: return Kernels.dot(va, vb, count: table.dimension) * inverseNorms.unsafelyUnwrapped[Int(b)]
-        case .l2: return -Kernels.squaredL2(va, vb, count: table.dimension)
-        }
+        score(b, against: table.vector(a).unsafelyUnwrapped)
     }
 
     /// The same mode, scoring against another stored row.

@@ -13,9 +13,16 @@ public enum WireEncoding: String, Sendable, CustomStringConvertible {
     /// nor with a white-space byte or 0xEF (wire types or field numbers no message has).
     @inlinable
     public static func of(_ bytes: UnsafeRawBufferPointer) -> WireEncoding {
+        jsonObjectStart(bytes) == nil ? .binary : .json
+    }
+
+    /// The offset of the `{` that opens a JSON message (after the byte-order mark and white
+    /// space), or nil when the message is not JSON.
+    @inlinable @usableFromInline
+    static func jsonObjectStart(_ bytes: UnsafeRawBufferPointer) -> Int? {
         var i = jsonBodyStart(bytes)
         while i < bytes.count, isSpace(bytes[i]) { i += 1 }
-        return i < bytes.count && bytes[i] == UInt8(ascii: "{") ? .json : .binary
+        return i < bytes.count && bytes[i] == UInt8(ascii: "{") ? i : nil
     }
 
     /// JSON white space: space, tab, line feed, carriage return.
@@ -94,10 +101,8 @@ public enum WireCodec {
     /// The request id of a JSON request when its first member is `"requestId"` (or
     /// `"request_id"`) with a number or a decimal string, as clients write it; else nil.
     static func peekJSONRequestID(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
-        var i = WireEncoding.jsonBodyStart(bytes)
+        guard var i = WireEncoding.jsonObjectStart(bytes) else { return nil }
         func skipSpace() { while i < bytes.count, WireEncoding.isSpace(bytes[i]) { i += 1 } }
-        skipSpace()
-        guard i < bytes.count, bytes[i] == UInt8(ascii: "{") else { return nil }
         i += 1
         skipSpace()
         let names = [Array("\"requestId\"".utf8), Array("\"request_id\"".utf8)]

@@ -64,7 +64,7 @@ struct Query: ParsableCommand {
         let db = self.db!
         // A known user without an embedding is answered as the server does: by the pipeline's
         // cold start (the mean of its history, or popular items).
-        if try !users.isEmpty && Self.hasUserWithoutEmbedding(db, users.map { try parseID($0, "--user") }) { return try runRanked() }
+        if try !users.isEmpty && Self.hasUserWithoutEmbedding(db, users.map { try RankingOptions.id($0, "--user") }) { return try runRanked() }
         let embeddingStore = try EmbeddingStore(path: db, readOnly: true)
         guard let meta = try embeddingStore.meta() else { throw StoreError.notInitialized(path: db) }
         let searchIndex = try IndexCatalog.open(embeddingStore, kind: exact ? .flat : index.flatMap(IndexKind.init(rawValue:)))
@@ -73,15 +73,8 @@ struct Query: ParsableCommand {
         // Everything the command line names is parsed, read and answered before the first line
         // is printed: a bad target or a bad row of the --queries file gives only its error.
         let order = targetOrder
-        var targets: [(String, QueryTarget)] = []
-        for slot in order {
-            switch slot {
-            case .vector(let i): targets.append(("vector", .vector(try parseVector(vectors[i], dimension: meta.dimension))))
-            case .item(let i): targets.append(("item \(items[i])", .item(try parseID(items[i], "--item"))))
-            case .user(let i): targets.append(("user \(users[i])", .user(try parseID(users[i], "--user"))))
-            case .queries: break
-            }
-        }
+        let targets = try labelledTargets(order, dimension: meta.dimension, vector: QueryTarget.vector,
+                                          item: QueryTarget.item, user: QueryTarget.user)
         let file = try queries.map { try readQueries($0, dimension: meta.dimension) }
         let singles = try embeddingStore.read { reader in
             try targets.map { label, target -> Answer in
@@ -104,20 +97,12 @@ struct Query: ParsableCommand {
         }
 
         if !json { print("index: \(searchIndex.summary)" + Self.overrides(ef: ef, nprobe: nprobe, kind: searchIndex.kind)) }
-        var number = 0
+        let fromFile = fileAnswers.enumerated().map { i, results in
+            Answer(label: "\(queries ?? "") #\(i)", results: results, seconds: seconds / Double(max(fileAnswers.count, 1)))
+        }
         try embeddingStore.read { reader in
-            var next = singles.makeIterator()
-            for slot in order {
-                guard slot == .queries, let queries else {
-                    try emit(next.next()!, number: number, reader: reader, metric: meta.metric)
-                    number += 1
-                    continue
-                }
-                for (i, results) in fileAnswers.enumerated() {
-                    try emit(Answer(label: "\(queries) #\(i)", results: results, seconds: seconds / Double(max(fileAnswers.count, 1))),
-                             number: number, reader: reader, metric: meta.metric)
-                    number += 1
-                }
+            for (number, answer) in Self.inCommandLineOrder(order, singles: singles, file: fromFile).enumerated() {
+                try emit(answer, number: number, reader: reader, metric: meta.metric)
             }
         }
         guard let queries, let count = file?.count else { return }
@@ -221,13 +206,6 @@ struct Query: ParsableCommand {
                 for name in columns { line += "  \(name)=" + (features[name].map(Format.feature) ?? "-") }
             }
             print(line)
-        }
-    }
-
-    func parseID(_ text: String, _ option: String) throws -> ExternalID {
-        switch ExternalID.parse(text) {
-        case .success(let id): return id
-        case .failure(let why): throw ValidationError("\(option) '\(text)': \(why)")
         }
     }
 

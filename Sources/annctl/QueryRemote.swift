@@ -65,19 +65,9 @@ extension Query {
         let seconds = Date().timeIntervalSince(clock)
 
         if !json { print("index: \(health.index) (server \(url))" + (health.ranking.isEmpty ? "" : "; \(health.ranking)")) }
-        var number = 0
-        var next = singles.makeIterator()
-        for slot in order {
-            guard slot == .queries, let queries else {
-                let (label, hits, seconds) = next.next()!
-                emitRemote(label: label, hits: hits, seconds: seconds, number: number, columns: columns)
-                number += 1
-                continue
-            }
-            for (i, hits) in answers.enumerated() {
-                emitRemote(label: "\(queries) #\(i)", hits: hits, seconds: seconds / Double(max(answers.count, 1)), number: number, columns: columns)
-                number += 1
-            }
+        let fromFile = answers.enumerated().map { i, hits in ("\(queries ?? "") #\(i)", hits, seconds / Double(max(answers.count, 1))) }
+        for (number, (label, hits, seconds)) in Self.inCommandLineOrder(order, singles: singles, file: fromFile).enumerated() {
+            emitRemote(label: label, hits: hits, seconds: seconds, number: number, columns: columns)
         }
         if let queries, !json {
             print("\(answers.count) queries from \(queries) in \(Format.seconds(seconds)) (\(Format.rate(Double(answers.count) / seconds)) queries/s, batches of 256 to \(url))")
@@ -108,7 +98,7 @@ extension Query {
             return ("vector", r)
         case .item(let i):
             var similar = Ann_V1_SimilarRequest()
-            similar.item = IDConversionText.wire(try parseID(items[i], "--item"))
+            similar.item = IDConversionText.wire(try RankingOptions.id(items[i], "--item"))
             fill(&similar)
             similar.features = columns
             if let fields { apply(fields, &similar) }
@@ -116,7 +106,7 @@ extension Query {
             return ("item \(items[i])", r)
         case .user(let i):
             var recommend = Ann_V1_RecommendRequest()
-            recommend.user = IDConversionText.wire(try parseID(users[i], "--user"))
+            recommend.user = IDConversionText.wire(try RankingOptions.id(users[i], "--user"))
             recommend.includeSeen = includeSeen
             fill(&recommend)
             recommend.features = columns

@@ -1,4 +1,5 @@
 import Ingest
+import Store
 
 /// One target of `annctl query`: which `--vector`, `--item` or `--user` value (by its index
 /// among that option's values), or the `--queries` file's rows.
@@ -57,5 +58,26 @@ extension Query {
         }
         if let fileAt { order.insert(.queries, at: fileAt) }
         return order
+    }
+
+    /// The --vector, --item and --user targets in `order`, parsed (the first bad one throws)
+    /// and labelled (`user u3`); `vector`, `item` and `user` make the caller's target of each.
+    func labelledTargets<T>(_ order: [TargetSlot], dimension: Int, vector: ([Float]) -> T,
+                            item: (ExternalID) -> T, user: (ExternalID) -> T) throws -> [(String, T)] {
+        try order.compactMap { slot in
+            switch slot {
+            case .vector(let i): return ("vector", vector(try parseVector(vectors[i], dimension: dimension)))
+            case .item(let i): return ("item \(items[i])", item(try RankingOptions.id(items[i], "--item")))
+            case .user(let i): return ("user \(users[i])", user(try RankingOptions.id(users[i], "--user")))
+            case .queries: return nil
+            }
+        }
+    }
+
+    /// The answers in command-line order: `singles` (one per target, in `order`'s order) with
+    /// the --queries file's answers where that option stands.
+    static func inCommandLineOrder<T>(_ order: [TargetSlot], singles: [T], file: [T]) -> [T] {
+        var next = singles.makeIterator()
+        return order.flatMap { $0 == .queries ? file : [next.next()!] }
     }
 }

@@ -110,15 +110,8 @@ extension Query {
         let recommender = try ranking.makeRecommender(embeddingStore, indexKind: exact ? .flat : index.flatMap(IndexKind.init(rawValue:)))
         let ranker = recommender.makeRanker()
         // Targets in command-line order, all ranked before the first line is printed.
-        var targets: [(String, RankRequest.Target)] = []
-        for slot in targetOrder {
-            switch slot {
-            case .vector(let i): targets.append(("vector", .vector(try parseVector(vectors[i], dimension: meta.dimension))))
-            case .item(let i): targets.append(("item \(items[i])", .item(try RankingOptions.id(items[i], "--item"))))
-            case .user(let i): targets.append(("user \(users[i])", .user(try RankingOptions.id(users[i], "--user"))))
-            case .queries: break
-            }
-        }
+        let targets = try labelledTargets(targetOrder, dimension: meta.dimension, vector: RankRequest.Target.vector,
+                                          item: RankRequest.Target.item, user: RankRequest.Target.user)
         let columns = show?.split(separator: ",").map(String.init) ?? []
         try embeddingStore.read { reader in
             // Session items shape the query: an unknown one is an error, as on the server.
