@@ -118,6 +118,11 @@ extension Query {
             for text in ranking.sessionItems where try reader.row(of: try RankingOptions.id(text, "--session-item"), .item) == nil {
                 throw ValidationError("--session-item '\(text)': unknown item id")
             }
+            // A user id the store does not know is an error, as without ranking options and on
+            // the server (the ranking library would answer it as a cold start).
+            for (_, target) in targets {
+                if case .user(let id) = target, try reader.row(of: id, .user) == nil { throw StoreError.unknownID(.user, id) }
+            }
             let results = try targets.map { _, target in
                 try ranker.rank(reader, try ranking.request(target, k: k, includeSeen: includeSeen, ef: ef, nprobe: nprobe))
             }

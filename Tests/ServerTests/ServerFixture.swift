@@ -47,7 +47,12 @@ final class ServerFixture {
         } else {
             try Self.writeStore(at: storePath, items: itemVectors, users: userVectors, histories: histories)
         }
-        try start(configure: configure, create: empty)
+        do {
+            try start(configure: configure, create: empty)
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)  // a refused configuration leaves no files
+            throw error
+        }
     }
 
     /// Starts the server again (after `tearDownServerOnly`) with another configuration.

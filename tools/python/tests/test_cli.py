@@ -65,6 +65,16 @@ def test_user_without_an_embedding_gets_the_cold_start(demo, tmp_path):
     assert len(answer) == 1 and len(answer[0]["ids"]) == 5
 
 
+def test_unknown_user_is_an_error_with_or_without_ranking_options(demo):
+    """A user id the store does not know is refused by name, whether the query ranks or not (as
+    the server answers UNKNOWN_ID), and nothing is printed for the targets before it."""
+    for extra in ([], ["--mmr-lambda", "0.7"], ["--explain"]):
+        result = run("query", "--db", demo["store"], "--user", "u3", "--user", "nosuch", "--k", "3", *extra, check=False)
+        assert result.returncode != 0, extra
+        assert "unknown user id 'nosuch'" in result.stderr, (extra, result.stderr)
+        assert result.stdout == "", (extra, result.stdout)
+
+
 def test_query_header_names_the_settings_in_use(demo):
     """The index summary shows the build's defaults; the header says what --ef / --nprobe change,
     and that exact search ignores them."""
