@@ -18,6 +18,83 @@ public struct CategoryIndex: Sendable {
 
     /// Builds the index from the label codes of every item row (`codesOfRow[row]`).
     public init(column: FeatureColumn, labels: [String], codesOfRow: [[UInt32]]) {
+        self.init(column: column, labels: labels, itemCount: codesOfRow.count) { row, body in body(codesOfRow[row][...]) }
+    }
+
+    /// `old` with more labels (`labels` extends `old.labels`), rows up to `itemCount`, and the
+    /// rows `rows` (increasing) carrying `codes[i]` instead: equal to building it from scratch.
+    public init(updating old: CategoryIndex, column: FeatureColumn, labels: [String], itemCount: Int,
+                rows: [UInt32], codes newCodes: [[UInt32]]) {
+        // Each row's codes as a build would keep them: known labels, first occurrence only.
+        let cleaned = newCodes.map { codes -> [UInt32] in
+            var out: [UInt32] = []
+            for c in codes where Int(c) < labels.count && !out.contains(c) { out.append(c) }
+            return out
+        }
+        if let patched = Self(patching: old, column: column, labels: labels, itemCount: itemCount, rows: rows, codes: cleaned) {
+            self = patched
+            return
+        }
+        var next = 0
+        self.init(column: column, labels: labels, itemCount: itemCount) { row, body in
+            while next < rows.count && Int(rows[next]) < row { next += 1 }
+            if next < rows.count && Int(rows[next]) == row {
+                body(newCodes[next][...])
+            } else {
+                body(old.codes[old.range(ofItem: UInt32(row))])
+            }
+        }
+    }
+
+    /// The in-place form of `init(updating:...)` (arrays copied, not rebuilt): when every
+    /// changed row that `old` covers keeps its number of labels, so offsets only grow.
+    private init?(patching old: CategoryIndex, column: FeatureColumn, labels: [String], itemCount: Int,
+                  rows: [UInt32], codes newCodes: [[UInt32]]) {
+        let covered = old.itemCount
+        guard itemCount >= covered else { return nil }
+        for (i, row) in rows.enumerated() where Int(row) < covered && old.range(ofItem: row).count != newCodes[i].count { return nil }
+        var offsets = old.offsets
+        var codes = old.codes
+        var postings = old.postings + [[UInt32]](repeating: [], count: labels.count - old.labels.count)
+        // Postings that change: rows leaving a label, rows joining one (increasing, as `rows`).
+        var leaving: [UInt32: [UInt32]] = [:], joining: [UInt32: [UInt32]] = [:]
+        var next = 0
+        for row in covered ..< itemCount {
+            while next < rows.count && Int(rows[next]) < row { next += 1 }
+            let rowCodes = next < rows.count && Int(rows[next]) == row ? newCodes[next] : []
+            for c in rowCodes {
+                codes.append(c)
+                postings[Int(c)].append(UInt32(row))  // new rows are past every row so far
+            }
+            offsets.append(Int32(codes.count))
+        }
+        for (i, row) in rows.enumerated() where Int(row) < covered {
+            let range = old.range(ofItem: row)
+            let before = Array(old.codes[range])
+            let after = newCodes[i]
+            for c in before where !after.contains(c) { leaving[c, default: []].append(row) }
+            for c in after where !before.contains(c) { joining[c, default: []].append(row) }
+            for (j, c) in zip(range, after) { codes[j] = c }
+        }
+        for label in Set(leaving.keys).union(joining.keys) {
+            var list = postings[Int(label)]
+            if let gone = leaving[label].map(Set.init) { list.removeAll { gone.contains($0) } }
+            if let added = joining[label] { list = (list + added).sorted() }
+            postings[Int(label)] = list
+        }
+        self.column = column
+        self.labels = labels
+        var byLabel = old.codesByLabel
+        for code in old.labels.count ..< labels.count { byLabel[labels[code]] = UInt32(code) }
+        codesByLabel = byLabel
+        self.offsets = offsets
+        self.codes = codes
+        self.postings = postings
+    }
+
+    /// One pass over rows `0 ..< itemCount`; `labelsOf(row, body)` calls `body` with the row's codes.
+    private init(column: FeatureColumn, labels: [String], itemCount: Int,
+                 labelsOf: (Int, (ArraySlice<UInt32>) -> Void) -> Void) {
         self.column = column
         self.labels = labels
         var byLabel: [String: UInt32] = [:]
@@ -26,11 +103,13 @@ public struct CategoryIndex: Sendable {
         var offsets: [Int32] = [0]
         var codes: [UInt32] = []
         var postings = [[UInt32]](repeating: [], count: labels.count)
-        offsets.reserveCapacity(codesOfRow.count + 1)
-        for (row, rowCodes) in codesOfRow.enumerated() {
-            for code in rowCodes where Int(code) < labels.count && !codes[Int(offsets.last!)...].contains(code) {
-                codes.append(code)
-                postings[Int(code)].append(UInt32(row))
+        offsets.reserveCapacity(itemCount + 1)
+        for row in 0 ..< itemCount {
+            labelsOf(row) { rowCodes in
+                for code in rowCodes where Int(code) < labels.count && !codes[Int(offsets.last!)...].contains(code) {
+                    codes.append(code)
+                    postings[Int(code)].append(UInt32(row))
+                }
             }
             offsets.append(Int32(codes.count))
         }

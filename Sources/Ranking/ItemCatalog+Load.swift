@@ -53,10 +53,13 @@ extension ItemCatalog {
             }
 
             var popularity: [Float]
+            var counted: [Int32]?
             if let popularityColumn, let slot = numeric.firstIndex(where: { $0.number == popularityColumn.number }) {
                 popularity = values[slot]
             } else {
-                popularity = try historyPopularity(reader, items: n, users: counts.users)
+                let perItem = try historyCounts(reader, items: n, users: counts.users)
+                popularity = historyPopularity(perItem)
+                counted = perItem
             }
             let numericColumns = zip(numeric, values)
                 .filter { $0.0.number != popularityColumn?.number }
@@ -75,7 +78,7 @@ extension ItemCatalog {
                                writeSequence: counts.writeSequence, itemColumns: itemColumns, userColumns: userColumns,
                                categories: categoryColumn.flatMap { indexes[$0.name] }, labelIndexes: indexes,
                                numericColumns: numericColumns, released: released, popularity: popularity,
-                               popularityColumn: popularityColumn?.name, userLabels: userLabels)
+                               popularityColumn: popularityColumn?.name, historyCounts: counted, userLabels: userLabels)
         }
     }
 
@@ -110,14 +113,19 @@ extension ItemCatalog {
         return nil
     }
 
-    /// `log(1 + count) / log(1 + max count)` of each item over all stored histories.
-    static func historyPopularity(_ reader: StoreReader, items: Int, users: Int) throws -> [Float] {
-        var counts = [Int](repeating: 0, count: items)
+    /// How many stored history entries name each item.
+    static func historyCounts(_ reader: StoreReader, items: Int, users: Int) throws -> [Int32] {
+        var counts = [Int32](repeating: 0, count: items)
         for user in 0 ..< users {
             try reader.withHistory(ofUser: UInt32(user)) { view in
                 for entry in view where Int(entry.item) < items { counts[Int(entry.item)] += 1 }
             }
         }
+        return counts
+    }
+
+    /// `log(1 + count) / log(1 + max count)` of each item.
+    static func historyPopularity(_ counts: [Int32]) -> [Float] {
         let top = log(1 + Double(counts.max() ?? 0))
         return counts.map { top > 0 ? Float(log(1 + Double($0)) / top) : 0 }
     }

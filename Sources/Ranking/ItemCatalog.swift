@@ -58,13 +58,17 @@ public final class ItemCatalog: Sendable {
     public let popularityColumn: String?
     /// Item rows by popularity, most popular first (ties by row).
     public let popularOrder: [UInt32]
+    /// History entries per item row, when popularity is derived from histories (nil with a
+    /// popularity column): kept so that `updated` can add a write's new entries.
+    let historyCounts: [Int32]?
     /// Label codes of categorical user columns, by column name.
     public let userLabels: [String: [String: UInt32]]
 
     init(options: Options, itemCount: Int, userCount: Int, meta: StoreMeta, writeSequence: UInt64,
          itemColumns: [FeatureColumn], userColumns: [FeatureColumn], categories: CategoryIndex?,
          labelIndexes: [String: CategoryIndex], numericColumns: [NumericColumn], released: [Int64]?,
-         popularity: [Float], popularityColumn: String?, userLabels: [String: [String: UInt32]]) {
+         popularity: [Float], popularityColumn: String?, historyCounts: [Int32]?, userLabels: [String: [String: UInt32]],
+         popularOrder: [UInt32]? = nil) {
         self.options = options
         self.itemCount = itemCount
         self.userCount = userCount
@@ -80,12 +84,17 @@ public final class ItemCatalog: Sendable {
         self.released = released
         self.popularity = popularity
         self.popularityColumn = popularityColumn
+        self.historyCounts = historyCounts
         self.userLabels = userLabels
-        popularOrder = (0 ..< UInt32(itemCount)).sorted { a, b in
-            let pa = popularity[Int(a)].isNaN ? -Float.infinity : popularity[Int(a)]
-            let pb = popularity[Int(b)].isNaN ? -Float.infinity : popularity[Int(b)]
-            return pa != pb ? pa > pb : a < b
-        }
+        self.popularOrder = popularOrder ?? (0 ..< UInt32(itemCount)).sorted { Self.morePopular($0, $1, popularity) }
+    }
+
+    /// The order of `popularOrder`: higher popularity first (NaN last), ties by smaller row.
+    @inline(__always)
+    static func morePopular(_ a: UInt32, _ b: UInt32, _ popularity: [Float]) -> Bool {
+        let pa = popularity[Int(a)].isNaN ? -Float.infinity : popularity[Int(a)]
+        let pb = popularity[Int(b)].isNaN ? -Float.infinity : popularity[Int(b)]
+        return pa != pb ? pa > pb : a < b
     }
 
     /// Numeric user columns (the ones that become `user.<name>` features).

@@ -8,8 +8,9 @@ import VectorMath
 /// (filters pushed into the search), features, the model, rules, MMR, explanations.
 ///
 /// Shared: the model and, per store snapshot, one `Recommender` (item catalogue + bound
-/// scorer), built on first use and again when a write has committed (the catalogue must know
-/// every row the index can return). Per worker: a `Ranker` (all request buffers) over the
+/// scorer), built on first use and brought forward when a write has committed (the catalogue
+/// must know every row the index can return): patched from the store's change log for the
+/// server's own writes, loaded again otherwise. Per worker: a `Ranker` (all request buffers) over the
 /// worker's own retriever. A request takes no lock unless the store's write sequence moved
 /// past the catalogue it holds.
 public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
@@ -81,7 +82,14 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
             return (b.recommender, b.writeSequence)
         }
         let current = try reader.writeSequence()
-        let catalog = try ItemCatalog.load(reader, options: catalogOptions)
+        // Writes made through this server patch the catalogue (the rows they touched); others
+        // (an import from another process) and a new index reload it whole.
+        var patched: ItemCatalog?
+        if let b = bound, b.store === store, b.index === index,
+           let changes = store.changeLog.changes(after: b.writeSequence, through: current) {
+            patched = try b.recommender.catalog.updated(reader, changes: changes)
+        }
+        let catalog = try patched ?? ItemCatalog.load(reader, options: catalogOptions)
         let recommender = try Recommender(catalog: catalog, index: index, model: model, modelPath: modelPath,
                                           historyWindow: historyWindow)
         bound = Bound(store: store, index: index, writeSequence: current, recommender: recommender)

@@ -11,6 +11,8 @@ public final class EmbeddingStore: @unchecked Sendable {
     public let path: String
     public let environment: Environment
     @usableFromInline let tables: [StoreLayout.Table: Database]
+    /// What the writes committed through this object changed (`StoreChangeLog`).
+    public let changeLog = StoreChangeLog()
 
     /// Opens the store at `path`. With `create`, a missing directory becomes an empty store;
     /// without it, a directory that holds no store is `notAStore`. A store whose format version
@@ -59,14 +61,20 @@ public final class EmbeddingStore: @unchecked Sendable {
     /// `body` runs again if the map had to grow, so it must be restartable.
     @discardableResult
     public func write<R>(_ body: (StoreWriter) throws -> R) throws -> R {
-        try StoreError.wrap("write transaction in \(path)") {
+        var committed: StoreWriter?
+        let result = try StoreError.wrap("write transaction in \(path)") {
             try environment.write { txn in
                 let writer = try StoreWriter(store: self, transaction: txn)
                 let result = try body(writer)
                 try writer.finish()
+                committed = writer  // the last attempt's writer is the one that committed
                 return result
             }
         }
+        if let w = committed {
+            changeLog.record(sequence: w.counts.writeSequence, itemRows: w.changedItemRows, historyItems: w.addedHistoryItems)
+        }
+        return result
     }
 
     /// Begins a long-lived snapshot that the caller renews after writes (servers).

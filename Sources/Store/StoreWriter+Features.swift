@@ -37,6 +37,7 @@ extension StoreWriter {
         }
         let record = FeatureRecordCodec.encode(merged.map { ($0.key, $0.value) })
         try transaction.put(record, forKey: key, in: table)
+        if entity == .item { changedItemRows.append(row) }
     }
 
     /// Every feature column of `entity`, by name (read once per writer).
@@ -101,14 +102,20 @@ extension StoreWriter {
         for e in entries where Int(e.item) >= counts.items { throw StoreError.unknownInternalID(.item, e.item) }
         let key = KeyCodec.rowKey(row)
         let table = store.table(.userHistory)
-        var all = try key.withUnsafeBytes { k in
+        let before = try key.withUnsafeBytes { k in
             try transaction.withValue(forKey: k, in: table) { v in v.map { Array(HistoryView(bytes: $0)) } ?? [] }
         }
-        all += entries
+        var all = before + entries
         all.sort()
         var unique: [HistoryEntry] = []
         unique.reserveCapacity(all.count)
         for e in all where unique.last != e { unique.append(e) }
         try transaction.put(HistoryView.encode(unique), forKey: key, in: table)
+        // What was added: the merged list minus what was there (both sorted, unique).
+        var j = 0
+        for e in unique {
+            while j < before.count && before[j] < e { j += 1 }
+            if j < before.count && before[j] == e { j += 1 } else { addedHistoryItems.append(e.item) }
+        }
     }
 }

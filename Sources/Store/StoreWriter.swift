@@ -17,6 +17,10 @@ public final class StoreWriter {
     private var lastBlock: (entity: Entity, number: UInt32, block: EditableBlock)?
     private var lastIDKey: [Entity: [UInt8]] = [:]
     var columnCache: [Entity: [String: FeatureColumn]]?
+    /// Item rows this write created or set features of (for `StoreChangeLog`; may repeat).
+    var changedItemRows: [UInt32] = []
+    /// The item of every history entry this write added.
+    var addedHistoryItems: [UInt32] = []
 
     private static let maxCachedBlocks = 16
 
@@ -75,6 +79,7 @@ public final class StoreWriter {
             try key.withUnsafeBytes { v in try transaction.put(v, forKey: k, in: store.table(.rows(entity)), flags: .append) }
         }
         counts.setRows(entity, next + 1)
+        if entity == .item { changedItemRows.append(row) }
         return (row, true)
     }
 

@@ -40,6 +40,37 @@ final class WriteTests: XCTestCase {
         XCTAssertEqual(Set(fresh.map(\.id.num)), Set((0..<20).map { UInt64(50_000 + $0) }))
     }
 
+    /// Filters and the ranking stage see a write's categories and new rows at once: the category
+    /// bitmaps and the ranking catalogue are patched from the store's change log, not reloaded.
+    func testCategoryChangesReachFiltersAndRankingAtOnce() throws {
+        let client = try fixture.client()
+        let taste = fixture.userVector(0)
+        func recommend(_ category: String) throws -> [UInt64] {
+            var r = Requests.recommend(user: ServerFixture.userID(0), k: 5)
+            r.recommend.filter.categories = [category]
+            return assertOK(try client.call(r)).results.hits.map(\.id.num)
+        }
+        func search(_ category: String) throws -> [UInt64] {
+            var filter = Ann_V1_Filter()
+            filter.categories = [category]
+            return assertOK(try client.call(Requests.search(taste, k: 700, filter: filter))).results.hits.map(\.id.num)
+        }
+        let old = ServerFixture.category(5)
+        XCTAssert(try search(old).contains(1005))  // caches built before the writes
+        _ = try recommend(old)
+        // A new item along the user's taste, in a new category: the best answer within it.
+        assertOK(try client.call(Requests.upsertItem(70_000, vector: taste.map { $0 * 3 }, category: "fresh")))
+        XCTAssertEqual(try recommend("fresh"), [70_000])
+        XCTAssertEqual(try search("fresh"), [70_000])
+        // An existing item moves to that category; the new one moves out of it.
+        assertOK(try client.call(Requests.upsertItem(1005, vector: fixture.itemVector(5), category: "fresh")))
+        assertOK(try client.call(Requests.upsertItem(70_000, vector: taste.map { $0 * 3 }, category: old)))
+        XCTAssertEqual(try recommend("fresh"), [1005])
+        XCTAssertEqual(try search("fresh"), [1005])
+        XCTAssertFalse(try search(old).contains(1005))
+        XCTAssertEqual(try recommend(old).first, 70_000)
+    }
+
     func testUpdateMovesAnExistingItem() throws {
         let client = try fixture.client()
         assertOK(try client.call(Requests.upsertItem(1007, vector: spike(2, 80))))
