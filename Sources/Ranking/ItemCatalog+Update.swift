@@ -71,6 +71,7 @@ extension ItemCatalog {
 
             // Popularity: the column's values, or the history counts plus the added entries.
             var popularity: [Float]
+            var sameScale = true
             var historyCounts = self.historyCounts
             var moved = RowBitmap(rows, capacity: n)
             if let name = popularityColumn {
@@ -91,11 +92,12 @@ extension ItemCatalog {
                     for row in moved.rows { popularity[Int(row)] = Float(log(1 + Double(counts[Int(row)])) / top) }
                 } else {
                     popularity = ItemCatalog.historyPopularity(counts)
+                    sameScale = false
                 }
                 historyCounts = counts
             }
             for row in itemCount ..< n { moved.insert(UInt32(row)) }
-            let order = Self.mergedOrder(popularOrder, moved: moved, popularity: popularity)
+            let order = Self.mergedOrder(popularOrder, moved: moved, before: self.popularity, popularity: popularity, sameScale: sameScale)
 
             var userLabels = self.userLabels
             for column in users where column.kind == .categorical || column.kind == .multiCategorical {
@@ -118,28 +120,63 @@ extension ItemCatalog {
         }
     }
 
-    /// `old` (sorted by `morePopular` under the previous popularity) with the rows of `moved`
-    /// taken out and merged back at their places under `popularity`. The rows that did not
-    /// move keep their relative order (a rescale of history popularity is monotone); when
-    /// rounding made two of them tie the other way, the whole order is sorted again.
-    static func mergedOrder(_ old: [UInt32], moved: RowBitmap, popularity: [Float]) -> [UInt32] {
-        let rest = old.filter { !moved.contains($0) }
-        for i in rest.indices.dropFirst() where !morePopular(rest[i - 1], rest[i], popularity) {
-            return (0 ..< UInt32(popularity.count)).sorted { morePopular($0, $1, popularity) }
-        }
+    /// `old` (sorted by `morePopular` under `before`) with the rows of `moved` taken out and
+    /// merged back at their places under `popularity`: the order a full sort would give.
+    /// When only the moved rows' values changed (`sameScale`), the others keep their places and
+    /// each moved row is found and placed by binary search, the rest copied in runs; otherwise
+    /// (a rescale of history popularity, monotone) the rest is filtered and checked, and sorted
+    /// again when rounding made two of its rows tie the other way.
+    static func mergedOrder(_ old: [UInt32], moved: RowBitmap, before: [Float], popularity: [Float], sameScale: Bool) -> [UInt32] {
         let fresh = moved.rows.sorted { morePopular($0, $1, popularity) }
-        var out: [UInt32] = []
-        out.reserveCapacity(rest.count + fresh.count)
-        var i = 0, j = 0
-        while i < rest.count || j < fresh.count {
-            if j == fresh.count || (i < rest.count && morePopular(rest[i], fresh[j], popularity)) {
-                out.append(rest[i])
-                i += 1
-            } else {
-                out.append(fresh[j])
-                j += 1
+        var rest: [UInt32] = []
+        rest.reserveCapacity(old.count)
+        if sameScale {
+            // Where the moved rows were (rows past `before` are new: nowhere).
+            var gone: [Int] = []
+            for row in fresh where Int(row) < before.count {
+                let i = partition(old) { morePopular($0, row, before) }
+                guard i < old.count, old[i] == row else { return fullSort(popularity) }
+                gone.append(i)
+            }
+            gone.sort()
+            var start = 0
+            for i in gone {
+                rest.append(contentsOf: old[start ..< i])
+                start = i + 1
+            }
+            rest.append(contentsOf: old[start...])
+        } else {
+            rest = old.filter { !moved.contains($0) }
+            for i in rest.indices.dropFirst() where !morePopular(rest[i - 1], rest[i], popularity) {
+                return fullSort(popularity)
             }
         }
+        var out: [UInt32] = []
+        out.reserveCapacity(rest.count + fresh.count)
+        var start = 0
+        for row in fresh {
+            let i = start + partition(rest[start...]) { morePopular($0, row, popularity) }
+            out.append(contentsOf: rest[start ..< i])
+            out.append(row)
+            start = i
+        }
+        out.append(contentsOf: rest[start...])
         return out
+    }
+
+    /// The number of leading elements of `sorted` for which `isBefore` holds (it must hold for
+    /// a prefix only).
+    private static func partition<C: RandomAccessCollection>(_ sorted: C, _ isBefore: (UInt32) -> Bool) -> Int
+    where C.Element == UInt32, C.Index == Int {
+        var lo = sorted.startIndex, hi = sorted.endIndex
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if isBefore(sorted[mid]) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo - sorted.startIndex
+    }
+
+    private static func fullSort(_ popularity: [Float]) -> [UInt32] {
+        (0 ..< UInt32(popularity.count)).sorted { morePopular($0, $1, popularity) }
     }
 }

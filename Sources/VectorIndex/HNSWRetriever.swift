@@ -124,18 +124,39 @@ public final class HNSWRetriever: Retriever {
     }
 
     /// Exact search over the rows `accept` lets through (few, or the graph would be used):
-    /// only `rows` when given (an allow list), else every row of the snapshot.
+    /// only `rows` when given (an allow list), else every row of the snapshot. Rows are scored
+    /// in batches of the scratch's size (one kernel call each, as the walk does).
     private func exact(table: VectorTable, k: Int, rows: [UInt32]? = nil, accept: (UInt32) -> Bool) -> [ScoredID] {
         top.reset(k: k)
         query.withUnsafeBufferPointer { qp in
-            let q = qp.baseAddress!
-            let candidates: AnySequence<UInt32> = rows.map { AnySequence($0) } ?? AnySequence(0..<UInt32(table.rows))
-            for r in candidates where Int(r) < table.rows && accept(r) {
-                guard let v = table.vector(r), !v.pointee.isNaN else { continue }
-                let s = index.metric == .l2 ? -Kernels.squaredL2(q, v, count: index.dimension)
-                                            : Kernels.dot(q, v, count: index.dimension)
-                top.push(score: s, id: r)
+            let q = qp.baseAddress!, dimension = index.dimension, l2 = index.metric == .l2
+            let batchRows = scratch.batchRows, pointers = scratch.batchPointers, scores = scratch.batchScores
+            var n = 0
+            func flush() {
+                if l2 {
+                    Kernels.squaredL2Rows(q, rows: pointers, count: n, dimension: dimension, into: scores)
+                } else {
+                    Kernels.dotRows(q, rows: pointers, count: n, dimension: dimension, into: scores)
+                }
+                for j in 0 ..< n {
+                    let s = l2 ? -scores[j] : scores[j]
+                    if !s.isNaN { top.push(score: s, id: batchRows[j]) }  // NaN: a removed vector
+                }
+                n = 0
             }
+            func visit(_ r: UInt32) {
+                guard Int(r) < table.rows, accept(r), let v = table.vector(r) else { return }
+                batchRows[n] = r
+                pointers[n] = v
+                n += 1
+                if n == scratch.batchCapacity { flush() }
+            }
+            if let rows {
+                for r in rows { visit(r) }
+            } else {
+                for r in 0 ..< UInt32(table.rows) { visit(r) }
+            }
+            if n > 0 { flush() }
         }
         return top.sorted()
     }

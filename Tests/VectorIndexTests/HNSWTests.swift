@@ -106,6 +106,38 @@ final class HNSWTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(try recall(store, index, d, ef: 64, filter: seen), 0.95, "excluded rows")
     }
 
+    /// A filter passing few rows is answered by an exact scan of them (in batches of the
+    /// scratch's 512 rows): the flat index's answer, for every metric, with rows past the
+    /// snapshot in the allow list ignored and a deleted row never returned.
+    func testFilteredExactPathGivesTheFlatIndexAnswer() throws {
+        let d = try clustered(count: 30_000, queries: 20)
+        for metric in Metric.allCases {
+            try? FileManager.default.removeItem(atPath: path)
+            let store = try makeStore(d, metric: metric)
+            let index = try build(store, fastParameters())
+            var rng = SeededRandom(seed: 21)
+            let rows = (0 ..< UInt32(d.count)).filter { _ in rng.nextDouble() < 0.04 }  // ~1,200: three batches
+            XCTAssertLessThan(Double(rows.count), index.exactBelow * Double(d.count))
+            try store.write { w in
+                try w.removeVector(row: rows[3], .item)
+                try index.applyWrites(upserted: [], deleted: [rows[3]], in: w)
+            }
+            let filter = SearchFilter(allowed: RowBitmap(rows + [UInt32(d.count + 7)]))
+            let accepted = SearchFilter(allowed: RowBitmap(rows.filter { $0 != rows[3] }))
+            let hnsw = index.makeRetriever(), flat = FlatSearchIndex(meta: try store.meta()!).makeRetriever()
+            try store.read { r in
+                for q in 0 ..< d.queries.count / d.dimension {
+                    let query = Array(d.queries[q * d.dimension ..< (q + 1) * d.dimension])
+                    let got = try hnsw.search(r, query: query, parameters: SearchParameters(k: 20), filter: filter)
+                    let want = try flat.search(r, query: query, parameters: SearchParameters(k: 20), filter: accepted)
+                    XCTAssertEqual(got.map(\.id), want.map(\.id), "\(metric) query \(q)")
+                    for (a, b) in zip(got, want) { XCTAssertEqual(a.score, b.score, accuracy: 1e-3 * max(1, abs(b.score))) }
+                    XCTAssertFalse(got.contains { $0.id == rows[3] })
+                }
+            }
+        }
+    }
+
     func testDeletingThirtyPercentKeepsRecallAndNeverReturnsDeletedItems() throws {
         let d = try clustered(count: 50_000, queries: 100)
         let store = try makeStore(d, metric: .l2)
