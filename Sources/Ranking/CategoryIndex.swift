@@ -46,35 +46,56 @@ public struct CategoryIndex: Sendable {
         }
     }
 
-    /// The in-place form of `init(updating:...)` (arrays copied, not rebuilt): when every
-    /// changed row that `old` covers keeps its number of labels, so offsets only grow.
+    /// The patching form of `init(updating:...)`: the flat arrays are copied in runs between
+    /// the changed rows (offsets shifted by the change in label counts), the postings of the
+    /// labels that rows left or joined are edited, new rows are appended. Nil when `old` covers
+    /// more rows than `itemCount`.
     private init?(patching old: CategoryIndex, column: FeatureColumn, labels: [String], itemCount: Int,
                   rows: [UInt32], codes newCodes: [[UInt32]]) {
         let covered = old.itemCount
         guard itemCount >= covered else { return nil }
-        for (i, row) in rows.enumerated() where Int(row) < covered && old.range(ofItem: row).count != newCodes[i].count { return nil }
-        var offsets = old.offsets
-        var codes = old.codes
+        var offsets: [Int32] = [], codes: [UInt32] = []
+        offsets.reserveCapacity(itemCount + 1)
+        codes.reserveCapacity(old.codes.count + newCodes.reduce(0) { $0 + $1.count })
         var postings = old.postings + [[UInt32]](repeating: [], count: labels.count - old.labels.count)
         // Postings that change: rows leaving a label, rows joining one (increasing, as `rows`).
         var leaving: [UInt32: [UInt32]] = [:], joining: [UInt32: [UInt32]] = [:]
-        var next = 0
-        for row in covered ..< itemCount {
-            while next < rows.count && Int(rows[next]) < row { next += 1 }
-            let rowCodes = next < rows.count && Int(rows[next]) == row ? newCodes[next] : []
-            for c in rowCodes {
-                codes.append(c)
-                postings[Int(c)].append(UInt32(row))  // new rows are past every row so far
+        // Rows of `old`: runs of unchanged rows copied whole, changed rows rewritten.
+        offsets.append(0)
+        var done = 0  // rows of `old` emitted
+        func copyRun(to end: Int) {
+            guard end > done else { return }
+            let shift = Int32(codes.count) - old.offsets[done]
+            codes.append(contentsOf: old.codes[Int(old.offsets[done]) ..< Int(old.offsets[end])])
+            if shift == 0 {
+                offsets.append(contentsOf: old.offsets[(done + 1) ... end])
+            } else {
+                for r in (done + 1) ... end { offsets.append(old.offsets[r] + shift) }
             }
-            offsets.append(Int32(codes.count))
+            done = end
         }
         for (i, row) in rows.enumerated() where Int(row) < covered {
-            let range = old.range(ofItem: row)
-            let before = Array(old.codes[range])
+            copyRun(to: Int(row))
+            let before = Array(old.codes[old.range(ofItem: row)])
             let after = newCodes[i]
             for c in before where !after.contains(c) { leaving[c, default: []].append(row) }
             for c in after where !before.contains(c) { joining[c, default: []].append(row) }
-            for (j, c) in zip(range, after) { codes[j] = c }
+            codes.append(contentsOf: after)
+            offsets.append(Int32(codes.count))
+            done = Int(row) + 1
+        }
+        copyRun(to: covered)
+        // New rows, past every row so far: appended to their postings.
+        var next = 0
+        for row in covered ..< itemCount {
+            while next < rows.count && Int(rows[next]) < row { next += 1 }
+            if next < rows.count && Int(rows[next]) == row {
+                for c in newCodes[next] {
+                    codes.append(c)
+                    postings[Int(c)].append(UInt32(row))
+                }
+            }
+            offsets.append(Int32(codes.count))
         }
         for label in Set(leaving.keys).union(joining.keys) {
             var list = postings[Int(label)]

@@ -68,6 +68,12 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
         try store.read { reader in _ = try recommender(store: store, index: index, reader: reader, atLeast: 0) }
     }
 
+    /// Brings the shared catalogue forward to the write just committed (a patch of the rows it
+    /// touched), on the writer's thread: workers then find it current and take no lock for it.
+    public func didCommit(store: EmbeddingStore, index: any SearchIndex) throws {
+        try store.read { reader in _ = try recommender(store: store, index: index, reader: reader, atLeast: try reader.writeSequence()) }
+    }
+
     public func makeSession(store: EmbeddingStore, index: any SearchIndex, retriever: any Retriever) throws -> any RecommendSession {
         Session(handler: self, store: store, index: index, retriever: retriever)
     }

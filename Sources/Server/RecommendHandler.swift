@@ -100,10 +100,14 @@ public protocol RecommendHandler: Sendable {
     /// Called when the server opens a store and index (startup, reload) before serving them:
     /// a stage that cannot serve this store throws here (the reload then keeps the old one).
     func prepare(store: EmbeddingStore, index: any SearchIndex) throws
+    /// Called by the writer after each committed write, before readers are told of it: shared
+    /// state derived from the store can be brought forward here, so that no request waits for it.
+    func didCommit(store: EmbeddingStore, index: any SearchIndex) throws
 }
 
 extension RecommendHandler {
     public func prepare(store: EmbeddingStore, index: any SearchIndex) throws {}
+    public func didCommit(store: EmbeddingStore, index: any SearchIndex) throws {}
 }
 
 /// Per-worker state of a `RecommendHandler`.

@@ -5,9 +5,9 @@ import VectorMath
 import Wire
 
 /// The one writer: upsert and delete, each in one LMDB write transaction, one at a time.
-/// After a commit it bumps the epoch (workers renew their snapshots before their next
-/// request, so a query answered after the write's reply sees it) and opens the index when the
-/// write brought the first vectors.
+/// After a commit it brings the ranking stage's shared catalogue forward (`didCommit`), bumps
+/// the epoch (workers renew their snapshots before their next request, so a query answered
+/// after the write's reply sees it) and opens the index when the write brought the first vectors.
 final class WriteExecutor: @unchecked Sendable {
     private let lock = NSLock()
     unowned let core: ServingCore
@@ -130,6 +130,14 @@ final class WriteExecutor: @unchecked Sendable {
                 try index.applyWrites(upserted: changes.upserted, deleted: changes.deleted, in: w)
             }
             return w.counts.writeSequence + 1
+        }
+        if let index = g.index {
+            // The write is committed whatever happens here; a failure leaves the work to the next reader.
+            do {
+                try core.configuration.recommendHandler.didCommit(store: g.store, index: index)
+            } catch {
+                core.logger.error("write \(sequence): ranking catalogue not brought forward (the next request will): \(error)")
+            }
         }
         core.box.bumpEpoch()
         if g.index == nil { try core.reload(reason: "first vectors written") }
