@@ -75,18 +75,33 @@ public enum MMR {
                               k: Int, picks: inout [Int], best: UnsafeMutablePointer<Float>, taken: UnsafeMutablePointer<Bool>,
                               penalty: MMROptions.Penalty = .max,
                               eligible: (Int) -> Bool, didPick: (Int) -> Void) {
+        let p = relevance.count
+        select(relevance: relevance, similarityRow: similarity.map { s in { s + $0 * p } }, lambda: lambda, k: k,
+               picks: &picks, best: best, taken: taken, penalty: penalty, eligible: eligible, didPick: didPick)
+    }
+
+    /// `select` with the similarities asked for one row at a time: `similarityRow(i)` gives
+    /// pool item `i`'s similarities to the whole pool (read before the next call), asked once
+    /// per pick. Only `k` rows of the `pool x pool` matrix are ever needed.
+    @inlinable
+    public static func select(relevance: UnsafeBufferPointer<Float>, similarityRow: ((Int) -> UnsafePointer<Float>)?,
+                              lambda: Float, k: Int, picks: inout [Int], best: UnsafeMutablePointer<Float>,
+                              taken: UnsafeMutablePointer<Bool>, penalty: MMROptions.Penalty = .max,
+                              eligible: (Int) -> Bool, didPick: (Int) -> Void) {
         let mean = penalty == .mean
         let p = relevance.count
         picks.removeAll(keepingCapacity: true)
         best.update(repeating: mean ? 0 : -.infinity, count: p)
         taken.update(repeating: false, count: p)
-        let diversify = lambda < 1 && similarity != nil
+        let diversify = lambda < 1 && similarityRow != nil
+        let rest = 1 - lambda
         while picks.count < k {
             var choice = -1
             var top = -Float.infinity
+            let penalised = diversify && !picks.isEmpty, divisor = mean ? Float(picks.count) : 1
             for i in 0 ..< p where !taken[i] {
-                let penalty: Float = diversify && !picks.isEmpty ? (mean ? best[i] / Float(picks.count) : best[i]) : 0
-                let value = lambda * relevance[i] - (1 - lambda) * penalty
+                let penalty: Float = penalised ? (mean ? best[i] / divisor : best[i]) : 0
+                let value = lambda * relevance[i] - rest * penalty
                 if value > top || (choice < 0 && value == top) {
                     guard eligible(i) else { continue }
                     top = value
@@ -97,8 +112,8 @@ public enum MMR {
             taken[choice] = true
             picks.append(choice)
             didPick(choice)
-            if diversify, let s = similarity {
-                let row = s + choice * p
+            if diversify, picks.count < k, let similarityRow {
+                let row = similarityRow(choice)
                 if mean {
                     for i in 0 ..< p where !taken[i] { best[i] += row[i] }
                 } else {

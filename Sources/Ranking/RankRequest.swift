@@ -61,7 +61,7 @@ public struct RankRequest: Sendable, Equatable {
             throw bad("candidates", "\(candidates): expected k (\(k))...\(Self.maxCandidates)")
         }
         guard mmr.lambda >= 0 && mmr.lambda <= 1 else { throw bad("mmr.lambda", "\(mmr.lambda): expected 0...1") }
-        guard mmr.poolFactor >= 1 else { throw bad("mmr.poolFactor", "\(mmr.poolFactor): expected at least 1") }
+        guard mmr.poolFactor >= 0 else { throw bad("mmr.poolFactor", "\(mmr.poolFactor): expected 0 (every candidate) or more") }
         guard context.sessionWeight >= 0 && context.sessionWeight <= 1 else {
             throw bad("context.sessionWeight", "\(context.sessionWeight): expected 0...1")
         }
@@ -147,7 +147,7 @@ public struct RequestContext: Sendable, Equatable {
 /// `lambda * relevance - (1 - lambda) * max similarity to the picks so far`.
 public struct MMROptions: Sendable, Equatable {
     public enum Similarity: String, Sendable, CaseIterable {
-        /// Cosine of item embeddings (one BLAS product over the pool).
+        /// Cosine of item embeddings (BLAS: one row of the pool per pick).
         case cosine
         /// Jaccard overlap of the items' category labels.
         case jaccard
@@ -164,11 +164,13 @@ public struct MMROptions: Sendable, Equatable {
     /// 1: pure relevance order; lower: more diversity.
     public var lambda: Float
     public var similarity: Similarity
-    /// The pool MMR picks from holds `poolFactor * k` of the best-scored candidates.
+    /// The pool MMR picks from: every candidate retrieved (0, the default), or the
+    /// `poolFactor * k` best-scored ones.
     public var poolFactor: Int
-    /// Rescale the pool's pairwise similarities to [0, 1] by their min and max, as relevance
-    /// is: embedding cosines of related items sit in a narrow band (0.5-0.9 on the demo), so
-    /// raw, the diversity term moves far less than relevance whatever lambda says.
+    /// Rescale the pool's pairwise similarities to [0, 1] by their min and max (off by
+    /// default). It needs every pair of the pool (a `pool x pool` product), where raw
+    /// similarities need one row per pick; and it makes a pair's similarity depend on the
+    /// pool's extremes, so a wider pool counts the same two items as less alike.
     public var normalizeSimilarity: Bool
     public var penalty: Penalty
     /// How scores become relevance: `.model` follows the model's output (`choice` logits as
@@ -181,7 +183,7 @@ public struct MMROptions: Sendable, Equatable {
         case minMax = "min-max"
     }
 
-    public init(lambda: Float = 0.7, similarity: Similarity = .cosine, poolFactor: Int = 5, normalizeSimilarity: Bool = true,
+    public init(lambda: Float = 0.7, similarity: Similarity = .cosine, poolFactor: Int = 0, normalizeSimilarity: Bool = false,
                 penalty: Penalty = .mean, relevance: Relevance = .model) {
         self.penalty = penalty
         self.relevance = relevance

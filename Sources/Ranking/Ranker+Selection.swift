@@ -16,7 +16,8 @@ extension Ranker {
     }
 
     /// Business rules, MMR and explanations: the best-scored candidates above the minimum
-    /// score form the pool (`poolFactor * k` of them when diversifying or capping, else `k`),
+    /// score form the pool (when diversifying or capping: all of them, or `poolFactor * k`;
+    /// else `k`),
     /// MMR picks `k` from it under the category caps; when the caps leave it short, the best
     /// remaining candidates the caps allow fill the list.
     func select(_ reader: StoreReader, _ request: RankRequest) throws -> [Recommendation] {
@@ -26,40 +27,79 @@ extension Ranker {
         let diversify = lambda < 1
         if cap != nil && catalog.categories == nil { throw RankingError.noCategoryColumn }
         if diversify && request.mmr.similarity == .jaccard && catalog.categories == nil { throw RankingError.noCategoryColumn }
-        let poolSize = min(n, diversify || cap != nil ? k * request.mmr.poolFactor : k)
-        heap.reset(k: poolSize)
-        for c in 0 ..< n {
-            let s = candidateScores[c]
-            if let minimum = request.rules.minScore, !(s >= minimum) { continue }
-            heap.push(score: s, id: UInt32(c))
+        let factor = request.mmr.poolFactor
+        let poolSize = min(n, diversify || cap != nil ? (factor == 0 ? n : k * factor) : k)
+        // Locals for the loops over every candidate: a class property accessed per element
+        // costs a dynamic exclusivity check each time.
+        var top = heap
+        heap = TopK(capacity: 0)
+        top.reset(k: poolSize)
+        let minimum = request.rules.minScore
+        candidateScores.withUnsafeBufferPointer { scores in
+            for c in 0 ..< n {
+                let s = scores[c]
+                if let minimum, !(s >= minimum) { continue }
+                top.push(score: s, id: UInt32(c))
+            }
         }
-        heap.sorted(into: &pool)
+        top.sorted(into: &pool)
+        heap = top
         let p = pool.count
         guard p > 0 else { return [] }
 
         Self.grow(&poolRelevance, to: p, 0)
-        for i in 0 ..< p { poolRelevance[i] = pool[i].score }
+        pool.withUnsafeBufferPointer { pool in
+            poolRelevance.withUnsafeMutableBufferPointer { r in
+                for i in 0 ..< p { r[i] = pool[i].score }
+            }
+        }
         poolRelevance.withUnsafeMutableBufferPointer {
             MMR.normalize(UnsafeMutableBufferPointer(rebasing: $0[0 ..< p]),
                           scale: request.mmr.relevance == .minMax ? .minMax : scorer.model.output.relevanceScale, listLength: k)
         }
-        if diversify && p > 1 {
+        // Rescaled similarities need every pair (their min and max); raw ones are computed one
+        // row per pick, k rows instead of p (`similarityRow`).
+        let matrix = diversify && p > 1 && request.mmr.normalizeSimilarity
+        if matrix {
             computePoolSimilarity(p, request.mmr.similarity)
-            if request.mmr.normalizeSimilarity {
-                poolSimilarity.withUnsafeMutableBufferPointer { MMR.normalizeSimilarity(UnsafeMutableBufferPointer(rebasing: $0[0 ..< p * p]), count: p) }
-            }
+            poolSimilarity.withUnsafeMutableBufferPointer { MMR.normalizeSimilarity(UnsafeMutableBufferPointer(rebasing: $0[0 ..< p * p]), count: p) }
+        } else if diversify && p > 1 {
+            if request.mmr.similarity == .cosine { gatherPoolVectors(p) }
+            Self.grow(&poolSimilarity, to: p, 0)
         }
 
         Self.grow(&mmrBest, to: p, 0)
         Self.grow(&mmrTaken, to: p, false)
         if cap != nil { for i in capCounts.indices { capCounts[i] = 0 } }
         let categories = catalog.categories
+        let kind = request.mmr.similarity, d = dimension
         poolRelevance.withUnsafeBufferPointer { relevance in
-            poolSimilarity.withUnsafeBufferPointer { similarity in
+            poolSimilarity.withUnsafeMutableBufferPointer { similarity in
+              poolVectors.withUnsafeBufferPointer { vectors in
+                let s = similarity.baseAddress!
+                let row: ((Int) -> UnsafePointer<Float>)?
+                if !diversify || p < 2 {
+                    row = nil
+                } else if matrix {
+                    row = { UnsafePointer(s + $0 * p) }
+                } else if kind == .cosine {
+                    // Cosines of pick `i` to the pool: one pass of the dot kernel over the unit
+                    // rows (an OpenBLAS sgemv call per pick cost more than the products).
+                    let v = vectors.baseAddress!
+                    row = { i in
+                        Kernels.dotContiguous(v + i * d, rows: v, count: p, dimension: d, into: s)
+                        return UnsafePointer(s)
+                    }
+                } else {
+                    row = { i in
+                        self.jaccardRow(i, p, into: s)
+                        return UnsafePointer(s)
+                    }
+                }
                 mmrBest.withUnsafeMutableBufferPointer { best in
                     mmrTaken.withUnsafeMutableBufferPointer { taken in
                         MMR.select(relevance: UnsafeBufferPointer(rebasing: relevance[0 ..< p]),
-                                   similarity: diversify && p > 1 ? similarity.baseAddress : nil,
+                                   similarityRow: row,
                                    lambda: lambda, k: k, picks: &picks, best: best.baseAddress!, taken: taken.baseAddress!,
                                    penalty: request.mmr.penalty,
                                    eligible: { i in
@@ -75,6 +115,7 @@ extension Ranker {
                                    })
                     }
                 }
+              }
             }
         }
 
@@ -122,38 +163,56 @@ extension Ranker {
         }
     }
 
-    /// `p x p` similarities of the pool: cosines of the unit-length pool vectors by one BLAS
-    /// product, or Jaccard overlaps of category labels.
+    /// The pool's vectors scaled to unit length, row by row, into `poolVectors`.
+    private func gatherPoolVectors(_ p: Int) {
+        let d = dimension
+        Self.grow(&poolVectors, to: p * d, 0)
+        let pool = pool, inverse = candidateInverseNorms
+        candidateVectors.withUnsafeBufferPointer { source in
+            poolVectors.withUnsafeMutableBufferPointer { out in
+                let from = source.baseAddress!, to = out.baseAddress!
+                let wide = d & ~15  // 16 lanes at a time: a plain float loop is not vectorised
+                for i in 0 ..< p {
+                    let c = Int(pool[i].id), scale = inverse[c]
+                    let a = UnsafeRawPointer(from + c * d), b = UnsafeMutableRawPointer(to + i * d)
+                    var j = 0
+                    while j < wide {
+                        let v = a.loadUnaligned(fromByteOffset: j * 4, as: SIMD16<Float>.self) * scale
+                        b.storeBytes(of: v, toByteOffset: j * 4, as: SIMD16<Float>.self)
+                        j += 16
+                    }
+                    while j < d {
+                        to[i * d + j] = from[c * d + j] * scale
+                        j += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Jaccard overlaps of pool item `i`'s category labels with every pool item's (1 for itself).
+    private func jaccardRow(_ i: Int, _ p: Int, into out: UnsafeMutablePointer<Float>) {
+        guard let categories = catalog.categories else { return }
+        let a = candidateRows[Int(pool[i].id)]
+        for j in 0 ..< p { out[j] = j == i ? 1 : categories.jaccard(a, candidateRows[Int(pool[j].id)]) }
+    }
+
+    /// `p x p` similarities of the pool (for rescaling, which needs every pair): cosines of the
+    /// unit-length pool vectors by one BLAS product, or Jaccard overlaps of category labels.
     private func computePoolSimilarity(_ p: Int, _ kind: MMROptions.Similarity) {
         let d = dimension
         Self.grow(&poolSimilarity, to: p * p, 0)
         switch kind {
         case .cosine:
-            Self.grow(&poolVectors, to: p * d, 0)
-            let pool = pool, inverse = candidateInverseNorms
-            candidateVectors.withUnsafeBufferPointer { source in
-                poolVectors.withUnsafeMutableBufferPointer { out in
-                    for i in 0 ..< p {
-                        let c = Int(pool[i].id), scale = inverse[c]
-                        for j in 0 ..< d { out[i * d + j] = source[c * d + j] * scale }
-                    }
-                }
-            }
+            gatherPoolVectors(p)
             poolVectors.withUnsafeBufferPointer { v in
                 poolSimilarity.withUnsafeMutableBufferPointer { s in
                     BLAS.multiplyTransposed(a: v.baseAddress!, rowsA: p, b: v.baseAddress!, rowsB: p, dimension: d, into: s.baseAddress!)
                 }
             }
         case .jaccard:
-            guard let categories = catalog.categories else { return }
-            for i in 0 ..< p {
-                let a = candidateRows[Int(pool[i].id)]
-                poolSimilarity[i * p + i] = 1
-                for j in i + 1 ..< p {
-                    let s = categories.jaccard(a, candidateRows[Int(pool[j].id)])
-                    poolSimilarity[i * p + j] = s
-                    poolSimilarity[j * p + i] = s
-                }
+            poolSimilarity.withUnsafeMutableBufferPointer { s in
+                for i in 0 ..< p { jaccardRow(i, p, into: s.baseAddress! + i * p) }
             }
         }
     }

@@ -153,7 +153,7 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
                 case .cosine: similarity = .cosine
                 case .jaccard: similarity = .jaccard
                 }
-                r.mmr = MMROptions(lambda: mmr.lambda, similarity: similarity, poolFactor: mmr.poolFactor ?? 5)
+                r.mmr = MMROptions(lambda: mmr.lambda, similarity: similarity, poolFactor: mmr.poolFactor ?? 0)
             } else {
                 r.mmr = MMROptions(lambda: 1)
             }

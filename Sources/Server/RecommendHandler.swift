@@ -25,7 +25,7 @@ public struct RankingQuery {
 
         public var lambda: Float
         public var similarity: Similarity
-        /// nil: the stage's default (5).
+        /// nil: the stage's default (every candidate).
         public var poolFactor: Int?
     }
 

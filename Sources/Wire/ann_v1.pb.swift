@@ -179,7 +179,8 @@ public nonisolated struct Ann_V1_Mmr: Sendable {
   /// labels (added in 1.1).
   public var similarity: String = String()
 
-  /// MMR picks from the pool_factor x k best-scored candidates; 0 means 5 (added in 1.1).
+  /// MMR picks from the pool_factor x k best-scored candidates; 0 means every candidate
+  /// retrieved (added in 1.1; 0 meant 5 before revision 1.3).
   public var poolFactor: UInt32 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

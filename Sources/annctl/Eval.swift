@@ -22,12 +22,12 @@ struct Eval: ParsableCommand {
     @Option(name: .customLong("mmr-lambda"), help: "MMR trade-off 0...1 (1: relevance only).") var mmrLambda: Float = 0.7
     @Option(help: "MMR similarity: cosine or jaccard.") var similarity = "cosine"
     @Option(help: "Candidates retrieved before ranking.") var candidates = 500
-    @Option(name: .customLong("pool-factor"), help: "MMR picks from the pool-factor x K best-scored candidates.") var poolFactor = 5
+    @Option(name: .customLong("pool-factor"), help: "MMR picks from the pool-factor x K best-scored candidates (0: from every candidate).") var poolFactor = 0
     @Option(name: .customLong("mmr-penalty"), help: "MMR penalty: max (similarity to the nearest pick) or mean (mean similarity to the picks).")
     var mmrPenalty = "mean"
     @Option(name: .customLong("mmr-relevance"), help: "MMR relevance: model (by the model's output) or min-max.")
     var mmrRelevance = "model"
-    @Flag(name: .customLong("raw-similarity"), help: "MMR on raw similarities (not rescaled to [0, 1] over the pool).") var rawSimilarity = false
+    @Flag(name: .customLong("rescale-similarity"), help: "MMR on similarities rescaled to [0, 1] over the pool's pairs (default: raw).") var rescaleSimilarity = false
     @Option(name: .customLong("category-cap"), help: "At most this many results per category.") var categoryCap: Int?
     @Option(name: .customLong("min-score"), help: "Drop results scoring below this.") var minScore: Float?
     @Flag(name: .customLong("released-only"), help: "Pipeline: leave out items released after the request time.") var releasedOnly = false
@@ -39,7 +39,7 @@ struct Eval: ParsableCommand {
         guard candidates >= k else { throw ValidationError("--candidates \(candidates): expected at least --k (\(k))") }
         guard MMROptions.Penalty(rawValue: mmrPenalty) != nil else { throw ValidationError("--mmr-penalty '\(mmrPenalty)': expected max or mean") }
         guard MMROptions.Relevance(rawValue: mmrRelevance) != nil else { throw ValidationError("--mmr-relevance '\(mmrRelevance)': expected model or min-max") }
-        guard poolFactor >= 1 else { throw ValidationError("--pool-factor \(poolFactor): expected at least 1") }
+        guard poolFactor >= 0 else { throw ValidationError("--pool-factor \(poolFactor): expected 0 (every candidate) or more") }
         guard (0 ... 1).contains(mmrLambda) else { throw ValidationError("--mmr-lambda \(mmrLambda): expected 0...1") }
         guard MMROptions.Similarity(rawValue: similarity) != nil else { throw ValidationError("--similarity '\(similarity)': expected cosine or jaccard") }
     }
@@ -54,7 +54,7 @@ struct Eval: ParsableCommand {
         options.k = k
         options.candidates = candidates
         options.mmr = MMROptions(lambda: mmrLambda, similarity: MMROptions.Similarity(rawValue: similarity)!, poolFactor: poolFactor,
-                                 normalizeSimilarity: !rawSimilarity, penalty: MMROptions.Penalty(rawValue: mmrPenalty) ?? .mean,
+                                 normalizeSimilarity: rescaleSimilarity, penalty: MMROptions.Penalty(rawValue: mmrPenalty) ?? .mean,
                                  relevance: MMROptions.Relevance(rawValue: mmrRelevance) ?? .model)
         options.rules = BusinessRules(minScore: minScore, categoryCap: categoryCap)
         options.releasedOnly = releasedOnly

@@ -84,6 +84,48 @@ final class RankerTests: XCTestCase {
         XCTAssertGreaterThan(diverse, mixed, "lambda 0.3 vs 0.7")
     }
 
+    /// The pipeline's MMR (the whole candidate list as pool, raw similarities asked one row per
+    /// pick) against a naive MMR recomputed here pair by pair over the candidates that lambda 1
+    /// returns with their scores: the same picks, for cosine and Jaccard, max and mean penalty.
+    func testMMROverEveryCandidateMatchesANaiveReference() throws {
+        for (user, similarity, penalty) in [(3, MMROptions.Similarity.cosine, MMROptions.Penalty.mean), (40, .cosine, .max),
+                                            (77, .jaccard, .mean), (120, .jaccard, .max)] {
+            var request = RankRequest(target: .user(DemoCatalog.userID(user)), k: 120, candidates: 120)
+            request.mmr.lambda = 1
+            let all = try rank(request).items  // every candidate, best first, with its score
+            XCTAssertEqual(all.count, 120)
+            var relevance = all.map(\.score)
+            relevance.withUnsafeMutableBufferPointer {
+                MMR.normalize($0, scale: recommender.scorer.model.output.relevanceScale, listLength: 10)
+            }
+            let unit = all.map { item -> [Float] in
+                let v = Array(catalog.itemVectors[Int(item.row) * 16 ..< Int(item.row) * 16 + 16])
+                let norm = sqrt(v.reduce(0) { $0 + $1 * $1 })
+                return v.map { $0 / norm }
+            }
+            func sim(_ i: Int, _ j: Int) -> Float {
+                if similarity == .cosine { return zip(unit[i], unit[j]).reduce(0) { $0 + $1.0 * $1.1 } }
+                return recommender.catalog.categories!.jaccard(all[i].row, all[j].row)
+            }
+            var chosen: [Int] = []
+            while chosen.count < 10 {
+                var best = -Float.infinity, pick = -1
+                for i in all.indices where !chosen.contains(i) {
+                    let against = chosen.map { sim(i, $0) }
+                    let p = against.isEmpty ? 0 : (penalty == .mean ? against.reduce(0, +) / Float(against.count) : against.max()!)
+                    let value = 0.7 * relevance[i] - 0.3 * p
+                    if value > best { best = value; pick = i }
+                }
+                chosen.append(pick)
+            }
+            request.k = 10
+            request.mmr = MMROptions(lambda: 0.7, similarity: similarity, penalty: penalty)
+            let picked = try rank(request).items.map(\.row)
+            XCTAssertEqual(picked, chosen.map { all[$0].row }, "user \(user) \(similarity) \(penalty)")
+            XCTAssertNotEqual(picked, Array(all.prefix(10).map(\.row)), "MMR changed the list")
+        }
+    }
+
     func testCategoryCapsAndMinimumScore() throws {
         for user in [1, 50, 150] {
             var request = RankRequest(target: .user(DemoCatalog.userID(user)), k: 10, candidates: 300)
