@@ -72,7 +72,8 @@ public final class EmbeddingStore: @unchecked Sendable {
             }
         }
         if let w = committed {
-            changeLog.record(sequence: w.counts.writeSequence, itemRows: w.changedItemRows, historyItems: w.addedHistoryItems)
+            changeLog.record(sequence: w.counts.writeSequence, complete: !w.changesOverflowed,
+                             itemRows: w.changedItemRows, historyItems: w.addedHistoryItems)
         }
         return result
     }

@@ -27,23 +27,40 @@ public struct StoreChanges: Sendable, Equatable {
 public final class StoreChangeLog: @unchecked Sendable {
     private struct Entry {
         let sequence: UInt64
+        /// False for a write too big to list (`StoreWriter.changeLimit`): a span holding it reloads.
+        let complete: Bool
         let itemRows: [UInt32]
         let historyItems: [UInt32]
+        var size: Int { itemRows.count + historyItems.count }
     }
 
-    /// Entries kept (writes); older spans reload.
+    /// Entries kept (writes) and row numbers kept over all of them (4 bytes each); past either,
+    /// the oldest entries go and spans reaching back to them reload.
     public static let capacity = 4096
+    public static let rowBudget = 1 << 22
     private let lock = NSLock()
     private var entries: [Entry] = []
+    private var rows = 0
 
     init() {}
 
-    func record(sequence: UInt64, itemRows: [UInt32], historyItems: [UInt32]) {
+    func record(sequence: UInt64, complete: Bool, itemRows: [UInt32], historyItems: [UInt32]) {
         lock.lock()
         defer { lock.unlock() }
-        if let last = entries.last, last.sequence >= sequence { entries.removeAll() }  // the store was replaced under us
-        entries.append(Entry(sequence: sequence, itemRows: itemRows, historyItems: historyItems))
-        if entries.count > Self.capacity { entries.removeFirst(entries.count - Self.capacity / 2) }
+        if let last = entries.last, last.sequence >= sequence {  // the store was replaced under us
+            entries.removeAll()
+            rows = 0
+        }
+        let entry = complete ? Entry(sequence: sequence, complete: true, itemRows: itemRows, historyItems: historyItems)
+                             : Entry(sequence: sequence, complete: false, itemRows: [], historyItems: [])
+        entries.append(entry)
+        rows += entry.size
+        var drop = 0
+        while drop < entries.count - 1 && (entries.count - drop > Self.capacity || rows > Self.rowBudget) {
+            rows -= entries[drop].size
+            drop += 1
+        }
+        if drop > 0 { entries.removeFirst(drop) }
     }
 
     /// The changes of writes `after + 1 ... through`, or nil unless every one of them was
@@ -64,7 +81,7 @@ public final class StoreChangeLog: @unchecked Sendable {
         var rows = Set<UInt32>()
         var history: [UInt32] = []
         for (i, e) in entries[lo ..< lo + count].enumerated() {
-            guard e.sequence == after + 1 + UInt64(i) else { return nil }  // a write not recorded here
+            guard e.sequence == after + 1 + UInt64(i), e.complete else { return nil }  // a write not recorded here, or too big
             rows.formUnion(e.itemRows)
             history += e.historyItems
         }

@@ -37,7 +37,7 @@ extension StoreWriter {
         }
         let record = FeatureRecordCodec.encode(merged.map { ($0.key, $0.value) })
         try transaction.put(record, forKey: key, in: table)
-        if entity == .item { changedItemRows.append(row) }
+        if entity == .item { noteChange(row) }
     }
 
     /// Every feature column of `entity`, by name (read once per writer).
@@ -115,7 +115,7 @@ extension StoreWriter {
         var j = 0
         for e in unique {
             while j < before.count && before[j] < e { j += 1 }
-            if j < before.count && before[j] == e { j += 1 } else { addedHistoryItems.append(e.item) }
+            if j < before.count && before[j] == e { j += 1 } else { noteChange(e.item, history: true) }
         }
     }
 }

@@ -21,6 +21,22 @@ public final class StoreWriter {
     var changedItemRows: [UInt32] = []
     /// The item of every history entry this write added.
     var addedHistoryItems: [UInt32] = []
+    /// Set when the two lists would pass `changeLimit` (a bulk import): they are dropped, and
+    /// the change log records the write as too big to list (caches reload).
+    private(set) var changesOverflowed = false
+    static let changeLimit = 1 << 20
+
+    /// Notes a changed item row (`history`: the item of an added history entry) for the change log.
+    func noteChange(_ row: UInt32, history: Bool = false) {
+        guard !changesOverflowed else { return }
+        if changedItemRows.count + addedHistoryItems.count >= Self.changeLimit {
+            changesOverflowed = true
+            changedItemRows = []
+            addedHistoryItems = []
+            return
+        }
+        if history { addedHistoryItems.append(row) } else { changedItemRows.append(row) }
+    }
 
     private static let maxCachedBlocks = 16
 
@@ -79,7 +95,7 @@ public final class StoreWriter {
             try key.withUnsafeBytes { v in try transaction.put(v, forKey: k, in: store.table(.rows(entity)), flags: .append) }
         }
         counts.setRows(entity, next + 1)
-        if entity == .item { changedItemRows.append(row) }
+        if entity == .item { noteChange(row) }
         return (row, true)
     }
 
