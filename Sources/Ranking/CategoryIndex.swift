@@ -18,42 +18,42 @@ public struct CategoryIndex: Sendable {
 
     /// Builds the index from the label codes of every item row (`codesOfRow[row]`).
     public init(column: FeatureColumn, labels: [String], codesOfRow: [[UInt32]]) {
-        self.init(column: column, labels: labels, itemCount: codesOfRow.count) { row, body in body(codesOfRow[row][...]) }
+        self.column = column
+        self.labels = labels
+        var byLabel: [String: UInt32] = [:]
+        for (code, label) in labels.enumerated() { byLabel[label] = UInt32(code) }
+        codesByLabel = byLabel
+        var offsets: [Int32] = [0]
+        var codes: [UInt32] = []
+        var postings = [[UInt32]](repeating: [], count: labels.count)
+        offsets.reserveCapacity(codesOfRow.count + 1)
+        for (row, rowCodes) in codesOfRow.enumerated() {
+            for code in rowCodes where Int(code) < labels.count && !codes[Int(offsets.last!)...].contains(code) {
+                codes.append(code)
+                postings[Int(code)].append(UInt32(row))
+            }
+            offsets.append(Int32(codes.count))
+        }
+        self.offsets = offsets
+        self.codes = codes
+        self.postings = postings
     }
 
-    /// `old` with more labels (`labels` extends `old.labels`), rows up to `itemCount`, and the
-    /// rows `rows` (increasing) carrying `codes[i]` instead: equal to building it from scratch.
+    /// `old` with more labels (`labels` extends `old.labels`), rows up to `itemCount` (at least
+    /// `old.itemCount`), and the rows `rows` (increasing) carrying `codes[i]` instead: equal to
+    /// building it from scratch, in time proportional to copying the arrays. The flat arrays are
+    /// copied in runs between the changed rows (offsets shifted by the change in label counts),
+    /// the postings of the labels that rows left or joined are edited, new rows are appended.
     public init(updating old: CategoryIndex, column: FeatureColumn, labels: [String], itemCount: Int,
                 rows: [UInt32], codes newCodes: [[UInt32]]) {
+        precondition(itemCount >= old.itemCount, "CategoryIndex(updating:): \(itemCount) rows, fewer than the \(old.itemCount) before")
         // Each row's codes as a build would keep them: known labels, first occurrence only.
-        let cleaned = newCodes.map { codes -> [UInt32] in
+        let newCodes = newCodes.map { codes -> [UInt32] in
             var out: [UInt32] = []
             for c in codes where Int(c) < labels.count && !out.contains(c) { out.append(c) }
             return out
         }
-        if let patched = Self(patching: old, column: column, labels: labels, itemCount: itemCount, rows: rows, codes: cleaned) {
-            self = patched
-            return
-        }
-        var next = 0
-        self.init(column: column, labels: labels, itemCount: itemCount) { row, body in
-            while next < rows.count && Int(rows[next]) < row { next += 1 }
-            if next < rows.count && Int(rows[next]) == row {
-                body(newCodes[next][...])
-            } else {
-                body(old.codes[old.range(ofItem: UInt32(row))])
-            }
-        }
-    }
-
-    /// The patching form of `init(updating:...)`: the flat arrays are copied in runs between
-    /// the changed rows (offsets shifted by the change in label counts), the postings of the
-    /// labels that rows left or joined are edited, new rows are appended. Nil when `old` covers
-    /// more rows than `itemCount`.
-    private init?(patching old: CategoryIndex, column: FeatureColumn, labels: [String], itemCount: Int,
-                  rows: [UInt32], codes newCodes: [[UInt32]]) {
         let covered = old.itemCount
-        guard itemCount >= covered else { return nil }
         var offsets: [Int32] = [], codes: [UInt32] = []
         offsets.reserveCapacity(itemCount + 1)
         codes.reserveCapacity(old.codes.count + newCodes.reduce(0) { $0 + $1.count })
@@ -108,32 +108,6 @@ public struct CategoryIndex: Sendable {
         var byLabel = old.codesByLabel
         for code in old.labels.count ..< labels.count { byLabel[labels[code]] = UInt32(code) }
         codesByLabel = byLabel
-        self.offsets = offsets
-        self.codes = codes
-        self.postings = postings
-    }
-
-    /// One pass over rows `0 ..< itemCount`; `labelsOf(row, body)` calls `body` with the row's codes.
-    private init(column: FeatureColumn, labels: [String], itemCount: Int,
-                 labelsOf: (Int, (ArraySlice<UInt32>) -> Void) -> Void) {
-        self.column = column
-        self.labels = labels
-        var byLabel: [String: UInt32] = [:]
-        for (code, label) in labels.enumerated() { byLabel[label] = UInt32(code) }
-        codesByLabel = byLabel
-        var offsets: [Int32] = [0]
-        var codes: [UInt32] = []
-        var postings = [[UInt32]](repeating: [], count: labels.count)
-        offsets.reserveCapacity(itemCount + 1)
-        for row in 0 ..< itemCount {
-            labelsOf(row) { rowCodes in
-                for code in rowCodes where Int(code) < labels.count && !codes[Int(offsets.last!)...].contains(code) {
-                    codes.append(code)
-                    postings[Int(code)].append(UInt32(row))
-                }
-            }
-            offsets.append(Int32(codes.count))
-        }
         self.offsets = offsets
         self.codes = codes
         self.postings = postings
