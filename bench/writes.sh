@@ -4,7 +4,9 @@
 #  1. bench/write_probe.py probe: recommend (500 candidates, MMR 0.7, top 20) and a
 #     category-filtered recommend, steady and as the first request after each upsert;
 #  2. `annctl load --mix recommend=1` at concurrency 2 for SECONDS, alone and while
-#     bench/write_probe.py stream upserts RATE per second (category moves, one new item in ten).
+#     bench/write_probe.py stream upserts RATE per second (category moves, one new item in ten);
+#  3. the same load while `annctl import` (another process) moves 1,000 items to other
+#     categories, twice (the server reloads what it derives from item features).
 # Each binary in ANNCTLS (space-separated; default: this checkout's release build) serves a
 # fresh copy of the same store, in turn, ROUNDS times, so that an older binary is measured
 # against the newer one in the same run.
@@ -55,6 +57,18 @@ for round in $(seq 1 "$rounds"); do
     writer=$!
     load "recommend with $rate upserts per second"
     wait $writer
+    python3 - "$items" > "$work/moves.jsonl" <<'PY'
+import random, sys
+r = random.Random(9)
+for i in r.sample(range(int(sys.argv[1])), 1000):
+    c = "c%d" % r.randrange(50)
+    print('{"id":%d,"features":{"category":"%s","categories":["%s"]}}' % (1000000 + i, c, c))
+PY
+    ( sleep 2; "$bin" import --db "$work/run" --item-features "$work/moves.jsonl" --quiet >/dev/null
+      sleep 3; "$bin" import --db "$work/run" --item-features "$work/moves.jsonl" --quiet >/dev/null ) &
+    importer=$!
+    load "recommend during 2 imports from another process"
+    wait $importer
     stop
   done
 done

@@ -8,9 +8,11 @@ import VectorMath
 /// (filters pushed into the search), features, the model, rules, MMR, explanations.
 ///
 /// Shared: the model and, per store snapshot, one `Recommender` (item catalogue + bound
-/// scorer), built on first use and brought forward when a write has committed (the catalogue
-/// must know every row the index can return): patched from the store's change log for the
-/// server's own writes, loaded again otherwise. Per worker: a `Ranker` (all request buffers) over the
+/// scorer), built on first use and brought forward when a write has committed: patched from the
+/// store's change log for the server's own writes (before readers see them: `didCommit`);
+/// after a write from another process (an import), loaded again in the background while
+/// requests are answered from the catalogue at hand (its rows' features as before the import;
+/// rows it does not know yet get missing features). Per worker: a `Ranker` (all request buffers) over the
 /// worker's own retriever. A request takes no lock unless the store's write sequence moved
 /// past the catalogue it holds.
 public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
@@ -31,6 +33,10 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
 
     private let lock = NSLock()
     private var bound: Bound?
+    /// A full load running in the background (after a write from another process).
+    private var loading = false
+    /// The last background load failed: the next request loads in its own path (and reports why).
+    private var loadFailed = false
 
     /// `modelPath` names the model in logs and errors ("(default model)" without a file).
     public init(model: RankingModel = .default, modelPath: String = "(default model)",
@@ -91,15 +97,49 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
         // Writes made through this server patch the catalogue (the rows they touched); others
         // (an import from another process) and a new index reload it whole.
         var patched: ItemCatalog?
-        if let b = bound, b.store === store, b.index === index,
-           let changes = store.changeLog.changes(after: b.writeSequence, through: current) {
-            patched = try b.recommender.catalog.updated(reader, changes: changes)
+        if let b = bound, b.store === store, b.index === index {
+            if let changes = store.changeLog.changes(after: b.writeSequence, through: current) {
+                patched = try b.recommender.catalog.updated(reader, changes: changes)
+            }
+            if patched == nil && !loadFailed {
+                // A full load (seconds at millions of items) would hold every request behind
+                // this lock: answer from the catalogue at hand while it loads in the background.
+                // Rows it does not know yet get missing features; filters do not depend on it.
+                if !loading { loadInBackground(store: store, index: index) }
+                return (b.recommender, b.writeSequence)
+            }
         }
+        loadFailed = false
         let catalog = try patched ?? ItemCatalog.load(reader, options: catalogOptions)
+        return try bind(catalog, store: store, index: index, sequence: current)
+    }
+
+    /// Under `lock`: makes `catalog` the shared one (unless a newer one is bound already).
+    private func bind(_ catalog: ItemCatalog, store: EmbeddingStore, index: any SearchIndex,
+                      sequence: UInt64) throws -> (Recommender, UInt64) {
+        if let b = bound, b.store === store, b.index === index, b.writeSequence >= sequence { return (b.recommender, b.writeSequence) }
         let recommender = try Recommender(catalog: catalog, index: index, model: model, modelPath: modelPath,
                                           historyWindow: historyWindow)
-        bound = Bound(store: store, index: index, writeSequence: current, recommender: recommender)
-        return (recommender, current)
+        bound = Bound(store: store, index: index, writeSequence: sequence, recommender: recommender)
+        return (recommender, sequence)
+    }
+
+    /// Under `lock`: loads the catalogue from a fresh snapshot on another thread and binds it.
+    private func loadInBackground(store: EmbeddingStore, index: any SearchIndex) {
+        loading = true
+        let options = catalogOptions
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            let loaded = Result { try store.read { reader in (try ItemCatalog.load(reader, options: options), try reader.writeSequence()) } }
+            lock.lock()
+            defer { lock.unlock() }
+            loading = false
+            switch loaded {
+            case .success(let (catalog, sequence)):
+                if (try? bind(catalog, store: store, index: index, sequence: sequence)) == nil { loadFailed = true }
+            case .failure:
+                loadFailed = true
+            }
+        }
     }
 
     final class Session: RecommendSession {
