@@ -135,6 +135,8 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
             loading = false
             switch loaded {
             case .success(let (catalog, sequence)):
+                // Not over a catalogue bound since for another store or index (a reload).
+                guard bound?.store === store, bound?.index === index else { return }
                 if (try? bind(catalog, store: store, index: index, sequence: sequence)) == nil { loadFailed = true }
             case .failure:
                 loadFailed = true
