@@ -47,6 +47,10 @@ public struct CategoryIndex: Sendable {
     public init(updating old: CategoryIndex, column: FeatureColumn, labels: [String], itemCount: Int,
                 rows: [UInt32], codes newCodes: [[UInt32]]) {
         precondition(itemCount >= old.itemCount, "CategoryIndex(updating:): \(itemCount) rows, fewer than the \(old.itemCount) before")
+        if rows.isEmpty && itemCount == old.itemCount && labels.count == old.labels.count {
+            self = old  // a write that touched no item (users, histories): the same arrays, not copies
+            return
+        }
         // Each row's codes as a build would keep them: known labels, first occurrence only.
         let newCodes = newCodes.map { codes -> [UInt32] in
             var out: [UInt32] = []

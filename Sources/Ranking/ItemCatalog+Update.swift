@@ -127,6 +127,7 @@ extension ItemCatalog {
     /// (a rescale of history popularity, monotone) the rest is filtered and checked, and sorted
     /// again when rounding made two of its rows tie the other way.
     static func mergedOrder(_ old: [UInt32], moved: RowBitmap, before: [Float], popularity: [Float], sameScale: Bool) -> [UInt32] {
+        if moved.count == 0 && sameScale { return old }  // nothing moved: the same array, not a copy
         let fresh = moved.rows.sorted { morePopular($0, $1, popularity) }
         var rest: [UInt32] = []
         rest.reserveCapacity(old.count)
