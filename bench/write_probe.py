@@ -4,6 +4,8 @@
   write_probe.py probe URL ITEMS [WRITES]    latency of recommend / category-filtered search,
       steady (no writes), then the first of each right after an upsert that changes one
       item's features (what a cache rebuilt per write costs the next reader)
+  write_probe.py history URL ITEMS USERS    60 upserts of one history entry each (a random
+      user u0..u(USERS-1) clicked a random item), the latency of the last 50
   write_probe.py stream URL ITEMS RATE SECONDS    upserts at RATE per second for SECONDS
       (a random existing item moves to a random category; every tenth upsert adds a 64-d item),
       then prints how many were written and their latency
@@ -92,9 +94,24 @@ def stream(url, items, rate, seconds):
           % (n, elapsed, n / elapsed, latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99)]))
 
 
+def history(url, items, users):
+    c = Client(url)
+    rng = random.Random(4)
+    c.recommend(user="u1", k=10)
+    latencies = []
+    for i in range(60):
+        t = time.perf_counter()
+        c.upsert(histories=[("u%d" % rng.randrange(users), [(1000000 + rng.randrange(items), 1800000000 + i)])])
+        latencies.append(ms(t))
+    latencies = latencies[10:]
+    print("history-only upsert ms: p50 %.2f max %.2f (%d upserts)" % (statistics.median(latencies), max(latencies), len(latencies)))
+
+
 if __name__ == "__main__":
     mode, url, items = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if mode == "probe":
         probe(url, items, int(sys.argv[4]) if len(sys.argv) > 4 else 20)
+    elif mode == "history":
+        history(url, items, int(sys.argv[4]))
     else:
         stream(url, items, float(sys.argv[4]), float(sys.argv[5]))
