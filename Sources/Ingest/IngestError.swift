@@ -38,6 +38,9 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file ends inside the row at `location`, which starts at byte `offset`: the row needs
     /// `expectedBytes`, the file holds `gotBytes` of them.
     case truncatedRow(file: String, location: SourceLocation, offset: Int64, expectedBytes: Int, gotBytes: Int)
+    /// A `.npy` file ends before the rows its header declares: `declared` rows of `rowBytes`
+    /// bytes from `dataOffset`, `fileBytes` in the file.
+    case truncatedRows(file: String, declared: Int, rowBytes: Int, dataOffset: Int64, fileBytes: Int64)
     /// The ids file and the vectors file hold different numbers of rows.
     case countMismatch(idsFile: String, ids: Int, vectorsFile: String, vectors: Int)
     /// A value of the wrong type: a JSON id that is a float or null, a feature that cannot be
@@ -79,6 +82,13 @@ public enum IngestError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file): truncated: expected \(expected) bytes, file has \(got)"
         case .truncatedRow(let file, let location, let offset, let expected, let got):
             return "\(file), \(location) (at byte offset \(offset)): truncated: the row needs \(expected) bytes, the file has \(got) of them"
+        case let .truncatedRows(file, declared, rowBytes, dataOffset, fileBytes):
+            let data = max(0, fileBytes - dataOffset)
+            let complete = Int(data / Int64(rowBytes)), partial = Int(data % Int64(rowBytes))
+            let cut = partial > 0 ? "inside row \(complete) (0-based; \(partial) of its \(rowBytes) bytes)" : "after row \(complete - 1) (0-based)"
+            let missing = declared - complete == 1 ? "row \(complete) is" : "rows \(complete) to \(declared - 1) (\(declared - complete) rows) are"
+            return "\(file): truncated: the header declares \(declared) rows of \(rowBytes) bytes from byte offset \(dataOffset); "
+                + "the file ends at byte \(fileBytes), \(complete == 0 && partial == 0 ? "before row 0" : cut), so \(missing) missing or incomplete"
         case .countMismatch(let idsFile, let ids, let vectorsFile, let vectors):
             return "ids file \(idsFile) has \(ids) ids but vectors file \(vectorsFile) has \(vectors) vectors"
         case .typeMismatch(let file, let location, let field, let expected, let got):

@@ -41,7 +41,8 @@ public final class NpyVectorReader: VectorReader {
         }
         let expected = dataOffset + Int64(rowCount) * Int64(dimension) * Int64(type.size)
         if source.totalBytes > 0 && source.totalBytes < expected {
-            throw IngestError.truncated(file: path, expectedBytes: expected, gotBytes: source.totalBytes)
+            throw IngestError.truncatedRows(file: path, declared: rowCount, rowBytes: dimension * type.size,
+                                            dataOffset: dataOffset, fileBytes: source.totalBytes)
         }
         if source.totalBytes > expected {
             throw IngestError.malformed(file: path, location: .row(rowCount),

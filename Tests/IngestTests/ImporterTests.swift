@@ -206,7 +206,7 @@ final class ImporterTests: XCTestCase {
 
         let truncated = try files.writeNpy("trunc.npy", descr: "<f4", shape: [3, 3], data: f32Bytes([1, 2, 3, 4, 5, 6, 7]))
         XCTAssertThrowsError(try Importer(store: try store()).run(request(items: truncated))) { error in
-            guard case .truncated(let file, _, _)? = error as? IngestError else { return XCTFail("\(error)") }
+            guard case .truncatedRows(let file, _, _, _, _)? = error as? IngestError else { return XCTFail("\(error)") }
             XCTAssertEqual(file, truncated)
         }
 

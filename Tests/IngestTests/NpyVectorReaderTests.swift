@@ -78,7 +78,16 @@ final class NpyVectorReaderTests: XCTestCase {
         let data = f32Bytes(grid(3, 4))
         let p = try files.writeNpy("t.npy", descr: "<f4", shape: [3, 4], data: Array(data.dropLast(6)))
         let size = try fileSize(p)
-        assertThrows(.truncated(file: p, expectedBytes: size + 6, gotBytes: size)) { try readAll(p) }
+        let offset = size + 6 - 48
+        assertThrows(.truncatedRows(file: p, declared: 3, rowBytes: 16, dataOffset: offset, fileBytes: size)) { try readAll(p) }
+        XCTAssertEqual(IngestError.truncatedRows(file: p, declared: 3, rowBytes: 16, dataOffset: offset, fileBytes: size).description,
+                       "\(p): truncated: the header declares 3 rows of 16 bytes from byte offset \(offset); "
+                       + "the file ends at byte \(size), inside row 2 (0-based; 10 of its 16 bytes), so row 2 is missing or incomplete")
+        // Cut at a row boundary, two rows short.
+        let q = try files.writeNpy("q.npy", descr: "<f4", shape: [3, 4], data: Array(data.prefix(16)))
+        XCTAssertThrowsError(try readAll(q)) {
+            XCTAssertEqual(($0 as? IngestError)?.description.hasSuffix("after row 0 (0-based), so rows 1 to 2 (2 rows) are missing or incomplete"), true, "\($0)")
+        }
     }
 
     /// A shape whose byte size overflows 64 bits is refused (it trapped the process once);
@@ -92,7 +101,7 @@ final class NpyVectorReaderTests: XCTestCase {
             XCTAssertEqual($0 as? IngestError, .unsupportedNpy(file: ids, field: "shape", expected: "at most 2^56 elements", got: "(9223372036854775807,)"))
         }
         let huge = try files.writeNpy("h.npy", descr: "<f4", shape: [100_000_000_000, 8], data: [])
-        XCTAssertThrowsError(try readAll(huge)) { guard case .truncated? = $0 as? IngestError else { return XCTFail("\($0)") } }
+        XCTAssertThrowsError(try readAll(huge)) { guard case .truncatedRows? = $0 as? IngestError else { return XCTFail("\($0)") } }
     }
 
     func testTrailingBytesAreRefused() throws {
