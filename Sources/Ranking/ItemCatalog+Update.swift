@@ -35,16 +35,7 @@ extension ItemCatalog {
                     }
                     labels.append(label)
                 }
-                let codes = stored.map { features -> [UInt32] in
-                    for (number, value) in features where number == column.number {
-                        switch value {
-                        case .categorical(let c): return [c]
-                        case .multiCategorical(let cs): return cs
-                        default: return []
-                        }
-                    }
-                    return []
-                }
+                let codes = stored.map { features in features.first { $0.column == column.number }?.value.labelCodes ?? [] }
                 indexes[column.name] = CategoryIndex(updating: old, column: column, labels: labels, itemCount: n, rows: rows, codes: codes)
             }
 
@@ -135,8 +126,8 @@ extension ItemCatalog {
             // Where the moved rows were (rows past `before` are new: nowhere).
             var gone: [Int] = []
             for row in fresh where Int(row) < before.count {
-                let i = partition(old) { morePopular($0, row, before) }
-                guard i < old.count, old[i] == row else { return fullSort(popularity) }
+                let i = old.partitionPoint { morePopular($0, row, before) }
+                guard i < old.count, old[i] == row else { return popularOrder(popularity) }
                 gone.append(i)
             }
             gone.sort()
@@ -149,14 +140,14 @@ extension ItemCatalog {
         } else {
             rest = old.filter { !moved.contains($0) }
             for i in rest.indices.dropFirst() where !morePopular(rest[i - 1], rest[i], popularity) {
-                return fullSort(popularity)
+                return popularOrder(popularity)
             }
         }
         var out: [UInt32] = []
         out.reserveCapacity(rest.count + fresh.count)
         var start = 0
         for row in fresh {
-            let i = start + partition(rest[start...]) { morePopular($0, row, popularity) }
+            let i = rest[start...].partitionPoint { morePopular($0, row, popularity) }
             out.append(contentsOf: rest[start ..< i])
             out.append(row)
             start = i
@@ -165,19 +156,4 @@ extension ItemCatalog {
         return out
     }
 
-    /// The number of leading elements of `sorted` for which `isBefore` holds (it must hold for
-    /// a prefix only).
-    private static func partition<C: RandomAccessCollection>(_ sorted: C, _ isBefore: (UInt32) -> Bool) -> Int
-    where C.Element == UInt32, C.Index == Int {
-        var lo = sorted.startIndex, hi = sorted.endIndex
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if isBefore(sorted[mid]) { lo = mid + 1 } else { hi = mid }
-        }
-        return lo - sorted.startIndex
-    }
-
-    private static func fullSort(_ popularity: [Float]) -> [UInt32] {
-        (0 ..< UInt32(popularity.count)).sorted { morePopular($0, $1, popularity) }
-    }
 }

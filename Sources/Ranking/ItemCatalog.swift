@@ -86,7 +86,12 @@ public final class ItemCatalog: Sendable {
         self.popularityColumn = popularityColumn
         self.historyCounts = historyCounts
         self.userLabels = userLabels
-        self.popularOrder = popularOrder ?? (0 ..< UInt32(itemCount)).sorted { Self.morePopular($0, $1, popularity) }
+        self.popularOrder = popularOrder ?? Self.popularOrder(popularity)
+    }
+
+    /// Every row by `morePopular`.
+    static func popularOrder(_ popularity: [Float]) -> [UInt32] {
+        (0 ..< UInt32(popularity.count)).sorted { morePopular($0, $1, popularity) }
     }
 
     /// The order of `popularOrder`: higher popularity first (NaN last), ties by smaller row.

@@ -61,7 +61,7 @@ final class CategoryBitmaps: @unchecked Sendable {
         for row in rows {
             for label in out.keys where out[label]!.contains(row) { out[label]!.remove(row) }
             for (number, value) in try reader.storedFeatures(row: row, .item) where number == column.number {
-                for code in codes(value) {
+                for code in value.labelCodes {
                     if let label = try reader.label(code: code, column: column.number, .item) {
                         out[label, default: .sparse([])].insert(row, items: items)
                     }
@@ -71,20 +71,12 @@ final class CategoryBitmaps: @unchecked Sendable {
         for (label, rows) in out where rows.count == 0 { out[label] = nil }
     }
 
-    private static func codes(_ value: StoredFeature) -> [UInt32] {
-        switch value {
-        case .categorical(let code): return [code]
-        case .multiCategorical(let codes): return codes
-        default: return []
-        }
-    }
-
     private static func build(column name: String, items: Int, reader: StoreReader) throws -> [String: LabelRows] {
         let column = try column(name, reader: reader)
         var byCode: [UInt32: [UInt32]] = [:]
         for row in 0 ..< UInt32(items) {
             for (number, value) in try reader.storedFeatures(row: row, .item) where number == column.number {
-                for code in codes(value) { byCode[code, default: []].append(row) }  // rows increase: lists stay sorted
+                for code in value.labelCodes { byCode[code, default: []].append(row) }  // rows increase: lists stay sorted
             }
         }
         var out: [String: LabelRows] = [:]
@@ -119,7 +111,7 @@ enum LabelRows {
     func contains(_ row: UInt32) -> Bool {
         switch self {
         case .sparse(let rows):
-            let i = Self.position(of: row, in: rows)
+            let i = rows.partitionPoint { $0 < row }
             return i < rows.count && rows[i] == row
         case .dense(let bitmap): return bitmap.contains(row)
         }
@@ -137,7 +129,7 @@ enum LabelRows {
         switch self {
         case .sparse(var rows):
             self = .sparse([])  // `rows` is then the list's only reference: edited in place
-            let i = Self.position(of: row, in: rows)
+            let i = rows.partitionPoint { $0 < row }
             if i == rows.count || rows[i] != row { rows.insert(row, at: i) }
             self = Self.isDense(rows.count, items: items) ? .dense(RowBitmap(rows, capacity: items)) : .sparse(rows)
         case .dense(var bitmap):
@@ -151,7 +143,7 @@ enum LabelRows {
         switch self {
         case .sparse(var rows):
             self = .sparse([])
-            let i = Self.position(of: row, in: rows)
+            let i = rows.partitionPoint { $0 < row }
             if i < rows.count && rows[i] == row { rows.remove(at: i) }
             self = .sparse(rows)
         case .dense(var bitmap):
@@ -159,15 +151,5 @@ enum LabelRows {
             bitmap.remove(row)
             self = .dense(bitmap)
         }
-    }
-
-    /// The first index of `rows` (increasing) not below `row`.
-    private static func position(of row: UInt32, in rows: [UInt32]) -> Int {
-        var lo = 0, hi = rows.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if rows[mid] < row { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
     }
 }

@@ -90,14 +90,12 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
                      atLeast sequence: UInt64) throws -> (Recommender, UInt64) {
         lock.lock()
         defer { lock.unlock() }
-        if let b = bound, b.store === store, b.index === index, b.writeSequence >= sequence {
-            return (b.recommender, b.writeSequence)
-        }
+        if let b = bound(for: store, index), b.writeSequence >= sequence { return (b.recommender, b.writeSequence) }
         let current = try reader.writeSequence()
         // Writes made through this server patch the catalogue (the rows they touched); others
         // (an import from another process) and a new index reload it whole.
         var patched: ItemCatalog?
-        if let b = bound, b.store === store, b.index === index {
+        if let b = bound(for: store, index) {
             if let changes = store.changeLog.changes(after: b.writeSequence, through: current) {
                 patched = try b.recommender.catalog.updated(reader, changes: changes)
             }
@@ -114,10 +112,16 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
         return try bind(catalog, store: store, index: index, sequence: current)
     }
 
+    /// Under `lock`: the bound catalogue when it belongs to `store` and `index`.
+    private func bound(for store: EmbeddingStore, _ index: any SearchIndex) -> Bound? {
+        guard let b = bound, b.store === store, b.index === index else { return nil }
+        return b
+    }
+
     /// Under `lock`: makes `catalog` the shared one (unless a newer one is bound already).
     private func bind(_ catalog: ItemCatalog, store: EmbeddingStore, index: any SearchIndex,
                       sequence: UInt64) throws -> (Recommender, UInt64) {
-        if let b = bound, b.store === store, b.index === index, b.writeSequence >= sequence { return (b.recommender, b.writeSequence) }
+        if let b = bound(for: store, index), b.writeSequence >= sequence { return (b.recommender, b.writeSequence) }
         let recommender = try Recommender(catalog: catalog, index: index, model: model, modelPath: modelPath,
                                           historyWindow: historyWindow)
         bound = Bound(store: store, index: index, writeSequence: sequence, recommender: recommender)
@@ -136,7 +140,7 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
             switch loaded {
             case .success(let (catalog, sequence)):
                 // Not over a catalogue bound since for another store or index (a reload).
-                guard bound?.store === store, bound?.index === index else { return }
+                guard bound(for: store, index) != nil else { return }
                 if (try? bind(catalog, store: store, index: index, sequence: sequence)) == nil { loadFailed = true }
             case .failure:
                 loadFailed = true

@@ -36,6 +36,15 @@ public enum StoredFeature: Equatable, Sendable {
     case numeric(Double)
     case timestamp(Int64)
 
+    /// The label codes of a categorical or multi-categorical value (none for other kinds).
+    public var labelCodes: [UInt32] {
+        switch self {
+        case .categorical(let code): return [code]
+        case .multiCategorical(let codes): return codes
+        case .numeric, .timestamp: return []
+        }
+    }
+
     public var kind: FeatureKind {
         switch self {
         case .categorical: return .categorical

@@ -1,4 +1,5 @@
 import Foundation
+import VectorMath
 
 /// What a run of committed writes changed that in-memory caches derived from item features
 /// and histories depend on (the ranking catalogue, category bitmaps), so that they can patch
@@ -71,11 +72,7 @@ public final class StoreChangeLog: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         // Sequences increase along `entries`; find the write right after `after`.
-        var lo = 0, hi = entries.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if entries[mid].sequence <= after { lo = mid + 1 } else { hi = mid }
-        }
+        let lo = entries.partitionPoint { $0.sequence <= after }
         let count = Int(through - after)
         guard lo + count <= entries.count else { return nil }
         var rows = Set<UInt32>()
