@@ -13,6 +13,8 @@ public final class EmbeddingStore: @unchecked Sendable {
     @usableFromInline let tables: [StoreLayout.Table: Database]
     /// What the writes committed through this object changed (`StoreChangeLog`).
     public let changeLog = StoreChangeLog()
+    /// Row -> external id, in memory, per entity (`RowIDCache`).
+    public let itemIDs = RowIDCache(entity: .item), userIDs = RowIDCache(entity: .user)
 
     /// Opens the store at `path`. With `create`, a missing directory becomes an empty store;
     /// without it, a directory that holds no store is `notAStore`. A store whose format version
@@ -46,6 +48,17 @@ public final class EmbeddingStore: @unchecked Sendable {
 
     @inlinable
     func table(_ t: StoreLayout.Table) -> Database { tables[t]! }
+
+    public func rowIDs(_ entity: Entity) -> RowIDCache { entity == .item ? itemIDs : userIDs }
+
+    /// Copies into memory the row -> id table of every row committed so far, in whole chunks
+    /// (`RowIDCache`); answers then name their rows without an LMDB lookup each. Lookups past
+    /// the cached rows read LMDB and extend the cache now and then by themselves. Returns the
+    /// rows cached.
+    @discardableResult
+    public func cacheRowIDs(_ entity: Entity = .item) throws -> Int {
+        try read { try rowIDs(entity).extend($0) }
+    }
 
     /// The store's meta, or nil while it holds nothing.
     public func meta() throws -> StoreMeta? { try read { try $0.loadMeta() } }

@@ -96,7 +96,10 @@ public struct StoreReader {
 
     /// The external id of an internal row.
     public func externalID(ofRow row: UInt32, _ entity: Entity) throws -> ExternalID {
-        try KeyCodec.withRowKey(row) { k in
+        let cache = store.rowIDs(entity)
+        if let id = cache.id(ofRow: row) { return id }
+        cache.missed(self)
+        return try KeyCodec.withRowKey(row) { k in
             try transaction.withValue(forKey: k, in: store.table(.rows(entity))) { v in
                 guard let v else { throw StoreError.unknownInternalID(entity, row) }
                 guard let id = KeyCodec.decodeExternalKey(v) else {
