@@ -1,5 +1,6 @@
 import Foundation
 import Store
+import VectorMath
 
 extension ItemCatalog {
     /// Reads the item features (one pass over the item rows) and the column schema from one
@@ -52,18 +53,18 @@ extension ItemCatalog {
                 indexes[column.name] = CategoryIndex(column: column, labels: labels, codesOfRow: codes[i])
             }
 
-            var popularity: [Float]
-            var counted: [Int32]?
+            var popularity: ChunkedArray<Float>
+            var counted: ChunkedArray<Int32>?
             if let popularityColumn, let slot = numeric.firstIndex(where: { $0.number == popularityColumn.number }) {
-                popularity = values[slot]
+                popularity = ChunkedArray(values[slot])
             } else {
-                let perItem = try historyCounts(reader, items: n, users: counts.users)
+                let perItem = ChunkedArray(try historyCounts(reader, items: n, users: counts.users))
                 popularity = historyPopularity(perItem)
                 counted = perItem
             }
             let numericColumns = zip(numeric, values)
                 .filter { $0.0.number != popularityColumn?.number }
-                .map { NumericColumn(column: $0.0, values: $0.1) }
+                .map { NumericColumn(column: $0.0, values: ChunkedArray($0.1)) }
 
             var userLabels: [String: [String: UInt32]] = [:]
             for column in userColumns where column.kind == .categorical || column.kind == .multiCategorical {
@@ -77,7 +78,7 @@ extension ItemCatalog {
             return ItemCatalog(options: options, itemCount: n, userCount: counts.users, meta: meta,
                                writeSequence: counts.writeSequence, itemColumns: itemColumns, userColumns: userColumns,
                                categories: categoryColumn.flatMap { indexes[$0.name] }, labelIndexes: indexes,
-                               numericColumns: numericColumns, released: released, popularity: popularity,
+                               numericColumns: numericColumns, released: released.map { ChunkedArray($0) }, popularity: popularity,
                                popularityColumn: popularityColumn?.name, historyCounts: counted, userLabels: userLabels)
         }
     }
@@ -125,8 +126,8 @@ extension ItemCatalog {
     }
 
     /// `log(1 + count) / log(1 + max count)` of each item.
-    static func historyPopularity(_ counts: [Int32]) -> [Float] {
+    static func historyPopularity(_ counts: ChunkedArray<Int32>) -> ChunkedArray<Float> {
         let top = log(1 + Double(counts.max() ?? 0))
-        return counts.map { top > 0 ? Float(log(1 + Double($0)) / top) : 0 }
+        return ChunkedArray(counts.lazy.map { top > 0 ? Float(log(1 + Double($0)) / top) : 0 })
     }
 }

@@ -40,9 +40,10 @@ extension ItemCatalog {
             }
 
             // A numeric or timestamp column by row, extended to `n` rows and patched.
-            func patched<T>(_ old: [T], column: UInt16, missing: T, _ value: (StoredFeature) -> T?) -> [T] {
+            // Chunked: the copy shares every chunk that no touched row falls in.
+            func patched<T>(_ old: ChunkedArray<T>, column: UInt16, missing: T, _ value: (StoredFeature) -> T?) -> ChunkedArray<T> {
                 var out = old
-                if out.count < n { out += repeatElement(missing, count: n - out.count) }
+                if out.count < n { out.append(repeating: missing, count: n - out.count) }
                 for (i, row) in rows.enumerated() {
                     out[Int(row)] = stored[i].first { $0.0 == column }.flatMap { value($0.1) } ?? missing
                 }
@@ -61,24 +62,32 @@ extension ItemCatalog {
             }
 
             // Popularity: the column's values, or the history counts plus the added entries.
-            var popularity: [Float]
+            var popularity: ChunkedArray<Float>
             var sameScale = true
             var historyCounts = self.historyCounts
-            var moved = RowBitmap(rows, capacity: n)
+            var historyMax = self.historyMax
+            // Rows whose place in the popularity order may change: new rows, and those whose
+            // popularity did (a write of other features leaves the order as it is).
+            var moved = RowBitmap(capacity: n)
             if let name = popularityColumn {
                 guard let column = items.first(where: { $0.name == name }) else { return nil }
                 popularity = patched(self.popularity, column: column.number, missing: .nan, number)
+                for row in rows where Int(row) < itemCount && popularity[Int(row)].bitPattern != self.popularity[Int(row)].bitPattern {
+                    moved.insert(row)
+                }
             } else {
                 guard var counts = historyCounts else { return nil }
-                let oldMax = counts.max() ?? 0
-                counts += repeatElement(0, count: n - counts.count)
+                let oldMax = historyMax
+                counts.append(repeating: 0, count: n - counts.count)
                 for item in changes.historyItems where Int(item) < n {
                     counts[Int(item)] += 1
+                    historyMax = max(historyMax, counts[Int(item)])  // counts only grow
                     moved.insert(item)
                 }
-                if counts.max() ?? 0 == oldMax && oldMax > 0 {
+                if historyMax == oldMax && oldMax > 0 {
                     // Same scale: only the moved rows' popularity changes.
-                    popularity = self.popularity + repeatElement(0, count: n - self.popularity.count)
+                    popularity = self.popularity
+                    popularity.append(repeating: 0, count: n - popularity.count)
                     let top = log(1 + Double(oldMax))
                     for row in moved.rows { popularity[Int(row)] = Float(log(1 + Double(counts[Int(row)])) / top) }
                 } else {
@@ -106,8 +115,8 @@ extension ItemCatalog {
                                writeSequence: counts.writeSequence, itemColumns: items, userColumns: users,
                                categories: categories.flatMap { indexes[$0.column.name] }, labelIndexes: indexes,
                                numericColumns: numericColumns, released: released, popularity: popularity,
-                               popularityColumn: popularityColumn, historyCounts: historyCounts, userLabels: userLabels,
-                               popularOrder: order)
+                               popularityColumn: popularityColumn, historyCounts: historyCounts, historyMax: historyMax,
+                               userLabels: userLabels, popularOrder: order)
         }
     }
 
@@ -117,7 +126,8 @@ extension ItemCatalog {
     /// each moved row is found and placed by binary search, the rest copied in runs; otherwise
     /// (a rescale of history popularity, monotone) the rest is filtered and checked, and sorted
     /// again when rounding made two of its rows tie the other way.
-    static func mergedOrder(_ old: [UInt32], moved: RowBitmap, before: [Float], popularity: [Float], sameScale: Bool) -> [UInt32] {
+    static func mergedOrder(_ old: [UInt32], moved: RowBitmap, before: ChunkedArray<Float>, popularity: ChunkedArray<Float>,
+                            sameScale: Bool) -> [UInt32] {
         if moved.count == 0 && sameScale { return old }  // nothing moved: the same array, not a copy
         let fresh = moved.rows.sorted { morePopular($0, $1, popularity) }
         var rest: [UInt32] = []

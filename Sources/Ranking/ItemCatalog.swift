@@ -31,7 +31,7 @@ public final class ItemCatalog: Sendable {
     /// One numeric column: its values by item row, NaN where an item has none.
     public struct NumericColumn: Sendable {
         public let column: FeatureColumn
-        public let values: [Float]
+        public let values: ChunkedArray<Float>
     }
 
     public let options: Options
@@ -51,24 +51,27 @@ public final class ItemCatalog: Sendable {
     /// Numeric item columns except the popularity column.
     public let numericColumns: [NumericColumn]
     /// Release times by row (`HistoryEntry.unknownTime` where unknown); nil without a release column.
-    public let released: [Int64]?
+    public let released: ChunkedArray<Int64>?
     /// Popularity by row (the popularity column, or the normalised log of history counts).
-    public let popularity: [Float]
+    public let popularity: ChunkedArray<Float>
     /// The column popularity came from; nil when derived from histories.
     public let popularityColumn: String?
     /// Item rows by popularity, most popular first (ties by row).
     public let popularOrder: [UInt32]
     /// History entries per item row, when popularity is derived from histories (nil with a
     /// popularity column): kept so that `updated` can add a write's new entries.
-    let historyCounts: [Int32]?
+    let historyCounts: ChunkedArray<Int32>?
+    /// The largest of `historyCounts` (0 without them): a write that adds entries compares
+    /// with it instead of scanning every count.
+    let historyMax: Int32
     /// Label codes of categorical user columns, by column name.
     public let userLabels: [String: [String: UInt32]]
 
     init(options: Options, itemCount: Int, userCount: Int, meta: StoreMeta, writeSequence: UInt64,
          itemColumns: [FeatureColumn], userColumns: [FeatureColumn], categories: CategoryIndex?,
-         labelIndexes: [String: CategoryIndex], numericColumns: [NumericColumn], released: [Int64]?,
-         popularity: [Float], popularityColumn: String?, historyCounts: [Int32]?, userLabels: [String: [String: UInt32]],
-         popularOrder: [UInt32]? = nil) {
+         labelIndexes: [String: CategoryIndex], numericColumns: [NumericColumn], released: ChunkedArray<Int64>?,
+         popularity: ChunkedArray<Float>, popularityColumn: String?, historyCounts: ChunkedArray<Int32>?,
+         historyMax: Int32? = nil, userLabels: [String: [String: UInt32]], popularOrder: [UInt32]? = nil) {
         self.options = options
         self.itemCount = itemCount
         self.userCount = userCount
@@ -85,18 +88,19 @@ public final class ItemCatalog: Sendable {
         self.popularity = popularity
         self.popularityColumn = popularityColumn
         self.historyCounts = historyCounts
+        self.historyMax = historyMax ?? historyCounts?.max() ?? 0
         self.userLabels = userLabels
         self.popularOrder = popularOrder ?? Self.popularOrder(popularity)
     }
 
     /// Every row by `morePopular`.
-    static func popularOrder(_ popularity: [Float]) -> [UInt32] {
+    static func popularOrder(_ popularity: ChunkedArray<Float>) -> [UInt32] {
         (0 ..< UInt32(popularity.count)).sorted { morePopular($0, $1, popularity) }
     }
 
     /// The order of `popularOrder`: higher popularity first (NaN last), ties by smaller row.
     @inline(__always)
-    static func morePopular(_ a: UInt32, _ b: UInt32, _ popularity: [Float]) -> Bool {
+    static func morePopular(_ a: UInt32, _ b: UInt32, _ popularity: ChunkedArray<Float>) -> Bool {
         let pa = popularity[Int(a)].isNaN ? -Float.infinity : popularity[Int(a)]
         let pb = popularity[Int(b)].isNaN ? -Float.infinity : popularity[Int(b)]
         return pa != pb ? pa > pb : a < b

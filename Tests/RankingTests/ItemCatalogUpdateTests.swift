@@ -89,8 +89,8 @@ final class ItemCatalogUpdateTests: XCTestCase {
             guard let y = b.labelIndexes[name] else { continue }
             XCTAssertEqual(x.labels, y.labels, "\(context) \(name) labels", file: file, line: line)
             XCTAssertEqual(x.codesByLabel, y.codesByLabel, "\(context) \(name) codes by label", file: file, line: line)
-            XCTAssertEqual(x.offsets, y.offsets, "\(context) \(name) offsets", file: file, line: line)
-            XCTAssertEqual(x.codes, y.codes, "\(context) \(name) codes", file: file, line: line)
+            XCTAssertEqual(x.itemCount, y.itemCount, "\(context) \(name) items", file: file, line: line)
+            XCTAssertEqual(x.chunks, y.chunks, "\(context) \(name) codes by item", file: file, line: line)
             XCTAssertEqual(x.postings, y.postings, "\(context) \(name) postings", file: file, line: line)
         }
         XCTAssertEqual(a.numericColumns.map(\.column), b.numericColumns.map(\.column), context, file: file, line: line)
