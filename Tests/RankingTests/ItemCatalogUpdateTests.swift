@@ -38,7 +38,7 @@ final class ItemCatalogUpdateTests: XCTestCase {
         return store
     }
 
-    /// One random write: feature changes (same and different label counts, values added),
+    /// One random write: feature changes (same and different label counts, values added, popularity),
     /// new items with a new label, history entries (some repeated), a new user with a new segment.
     private func randomWrite(_ store: EmbeddingStore, step: Int, popularityColumn: Bool, random: inout SeededRandom) throws {
         try store.write { w in
@@ -51,9 +51,12 @@ final class ItemCatalogUpdateTests: XCTestCase {
                     try w.setFeatures(row: row, .item, values: [("category", .categorical(Self.labels[Int(random.next() % 5)])),
                                                               ("tags", .multiCategorical(["a", "e"]))])
                 }
-            case 1:  // tags change their count; a price appears
+            case 1:  // tags change their count; a price appears; an item's popularity moves it in the order
                 let row = pick(&random)
                 try w.setFeatures(row: row, .item, values: [("tags", .multiCategorical(["b", "c", "d"])), ("price", .numeric(99))])
+                if popularityColumn {
+                    try w.setFeatures(row: pick(&random), .item, values: [("popularity", .numeric(Double(random.next() % 11) / 10))])
+                }
             case 2:  // new items, one with a label never seen
                 for k in 0 ..< 2 {
                     let id = ExternalID.number(UInt64(5000 + step * 10 + k))
