@@ -121,37 +121,28 @@ extension ItemCatalog {
     }
 
     /// `old` (sorted by `morePopular` under `before`) with the rows of `moved` taken out and
-    /// merged back at their places under `popularity`: the order a full sort would give.
-    /// When only the moved rows' values changed (`sameScale`), the others keep their places and
-    /// each moved row is found and placed by binary search, the rest copied in runs; otherwise
-    /// (a rescale of history popularity, monotone) the rest is filtered and checked, and sorted
-    /// again when rounding made two of its rows tie the other way.
-    static func mergedOrder(_ old: [UInt32], moved: RowBitmap, before: ChunkedArray<Float>, popularity: ChunkedArray<Float>,
-                            sameScale: Bool) -> [UInt32] {
-        if moved.count == 0 && sameScale { return old }  // nothing moved: the same array, not a copy
+    /// put back at their places under `popularity`: the order a full sort would give. When only
+    /// the moved rows' values changed (`sameScale`), the others keep their places and each moved
+    /// row is found and placed by binary search (`PopularityOrder.move`, chunks it touches
+    /// only); otherwise (a rescale of history popularity, monotone) the rest is filtered and
+    /// checked, and sorted again when rounding made two of its rows tie the other way.
+    static func mergedOrder(_ old: PopularityOrder, moved: RowBitmap, before: ChunkedArray<Float>, popularity: ChunkedArray<Float>,
+                            sameScale: Bool) -> PopularityOrder {
+        if moved.count == 0 && sameScale { return old }  // nothing moved: the same chunks, not a copy
         let fresh = moved.rows.sorted { morePopular($0, $1, popularity) }
-        var rest: [UInt32] = []
-        rest.reserveCapacity(old.count)
         if sameScale {
-            // Where the moved rows were (rows past `before` are new: nowhere).
-            var gone: [Int] = []
-            for row in fresh where Int(row) < before.count {
-                let i = old.partitionPoint { morePopular($0, row, before) }
-                guard i < old.count, old[i] == row else { return popularOrder(popularity) }
-                gone.append(i)
+            var order = old
+            // Rows past `before` are new: in no old place.
+            let present = fresh.filter { Int($0) < before.count }
+            if order.move(taking: present, placing: fresh, before: { morePopular($0, $1, before) },
+                          after: { morePopular($0, $1, popularity) }) {
+                return order
             }
-            gone.sort()
-            var start = 0
-            for i in gone {
-                rest.append(contentsOf: old[start ..< i])
-                start = i + 1
-            }
-            rest.append(contentsOf: old[start...])
-        } else {
-            rest = old.filter { !moved.contains($0) }
-            for i in rest.indices.dropFirst() where !morePopular(rest[i - 1], rest[i], popularity) {
-                return popularOrder(popularity)
-            }
+            return PopularityOrder(popularOrder(popularity))
+        }
+        let rest = old.filter { !moved.contains($0) }
+        for i in rest.indices.dropFirst() where !morePopular(rest[i - 1], rest[i], popularity) {
+            return PopularityOrder(popularOrder(popularity))
         }
         var out: [UInt32] = []
         out.reserveCapacity(rest.count + fresh.count)
@@ -163,7 +154,6 @@ extension ItemCatalog {
             start = i
         }
         out.append(contentsOf: rest[start...])
-        return out
+        return PopularityOrder(out)
     }
-
 }

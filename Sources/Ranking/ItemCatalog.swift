@@ -57,7 +57,7 @@ public final class ItemCatalog: Sendable {
     /// The column popularity came from; nil when derived from histories.
     public let popularityColumn: String?
     /// Item rows by popularity, most popular first (ties by row).
-    public let popularOrder: [UInt32]
+    public let popularOrder: PopularityOrder
     /// History entries per item row, when popularity is derived from histories (nil with a
     /// popularity column): kept so that `updated` can add a write's new entries.
     let historyCounts: ChunkedArray<Int32>?
@@ -71,7 +71,7 @@ public final class ItemCatalog: Sendable {
          itemColumns: [FeatureColumn], userColumns: [FeatureColumn], categories: CategoryIndex?,
          labelIndexes: [String: CategoryIndex], numericColumns: [NumericColumn], released: ChunkedArray<Int64>?,
          popularity: ChunkedArray<Float>, popularityColumn: String?, historyCounts: ChunkedArray<Int32>?,
-         historyMax: Int32? = nil, userLabels: [String: [String: UInt32]], popularOrder: [UInt32]? = nil) {
+         historyMax: Int32? = nil, userLabels: [String: [String: UInt32]], popularOrder: PopularityOrder? = nil) {
         self.options = options
         self.itemCount = itemCount
         self.userCount = userCount
@@ -90,7 +90,7 @@ public final class ItemCatalog: Sendable {
         self.historyCounts = historyCounts
         self.historyMax = historyMax ?? historyCounts?.max() ?? 0
         self.userLabels = userLabels
-        self.popularOrder = popularOrder ?? Self.popularOrder(popularity)
+        self.popularOrder = popularOrder ?? PopularityOrder(Self.popularOrder(popularity))
     }
 
     /// Every row by `morePopular`.
