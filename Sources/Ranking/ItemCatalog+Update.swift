@@ -84,12 +84,15 @@ extension ItemCatalog {
                     historyMax = max(historyMax, counts[Int(item)])  // counts only grow
                     moved.insert(item)
                 }
-                if historyMax == oldMax && oldMax > 0 {
-                    // Same scale: only the moved rows' popularity changes.
+                if historyMax == oldMax {
+                    // Same scale: only the moved rows' popularity changes (none while no item
+                    // has a history entry: every popularity is 0, new rows' too).
                     popularity = self.popularity
                     popularity.append(repeating: 0, count: n - popularity.count)
-                    let top = log(1 + Double(oldMax))
-                    for row in moved.rows { popularity[Int(row)] = Float(log(1 + Double(counts[Int(row)])) / top) }
+                    if oldMax > 0 {
+                        let top = log(1 + Double(oldMax))
+                        for row in moved.rows { popularity[Int(row)] = Float(log(1 + Double(counts[Int(row)])) / top) }
+                    }
                 } else {
                     popularity = ItemCatalog.historyPopularity(counts)
                     sameScale = false

@@ -140,6 +140,35 @@ final class ItemCatalogUpdateTests: XCTestCase {
         try runWrites(popularityColumn: true)
     }
 
+    /// A store with vectors only (no histories, no popularity column): every popularity is 0,
+    /// and new items (the usual online write there) are patched in, equal to a load, the first
+    /// history entries included.
+    func testUpdatedEqualsLoadWithoutHistories() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var random = SeededRandom(seed: 13)
+        let store = try makeStore(dir, items: 40, users: 0, popularityColumn: false, random: &random)
+        var catalog = try store.read { try ItemCatalog.load($0) }
+        XCTAssertEqual(catalog.historyMax, 0)
+        for step in 0 ..< 4 {
+            try store.write { w in
+                let v = (0 ..< Self.dimension).map { _ in Float(random.nextGaussian()) }
+                _ = try v.withUnsafeBufferPointer { try w.upsertVectors(.item, ids: [.string("v\(step)")], vectors: $0) }
+                if step == 3 {
+                    let user = try w.resolve(.string("first-user"), .user).row
+                    try w.appendHistory(user: user, entries: [HistoryEntry(item: 5, timestamp: 1_800_000_000)])
+                }
+            }
+            try store.read { reader in
+                let changes = try XCTUnwrap(store.changeLog.changes(after: catalog.writeSequence, through: try reader.writeSequence()))
+                let updated = try XCTUnwrap(try catalog.updated(reader, changes: changes), "step \(step)")
+                assertSame(updated, try ItemCatalog.load(reader), "step \(step)")
+                catalog = updated
+            }
+        }
+        XCTAssertEqual(catalog.popularOrder.first(where: { _ in true }), 5, "the one item with a history entry")
+    }
+
     func testANewColumnOrAnotherWriterMeansAFullLoad() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
