@@ -1,8 +1,10 @@
-"""recall@10 of `annctl query --json` answers against the exact answers (both JSON lines)."""
+"""recall@K (default 10) of `annctl query --json` answers against the exact answers (both JSON
+lines): recall.py FOUND TRUTH [K]."""
 import json
 import sys
 
+k = int(sys.argv[3]) if len(sys.argv) > 3 else 10
 found = [json.loads(line)["ids"] for line in open(sys.argv[1])]
 truth = [json.loads(line)["ids"] for line in open(sys.argv[2])]
-hits = sum(len(set(f[:10]) & set(t[:10])) for f, t in zip(found, truth))
-print(f"{hits / sum(len(t[:10]) for t in truth):.4f}")
+hits = sum(len(set(f[:k]) & set(t[:k])) for f, t in zip(found, truth))
+print(f"{hits / sum(len(t[:k]) for t in truth):.4f}")
