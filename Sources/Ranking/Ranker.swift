@@ -9,9 +9,9 @@ import VectorMath
 /// same size allocates little beyond the results (the retriever's candidate list, filter
 /// bitmaps, the answer). Not thread-safe: one per worker, over a shared `Recommender`.
 public final class Ranker {
-    public let recommender: Recommender
-    @usableFromInline let catalog: ItemCatalog
-    @usableFromInline let scorer: Scorer
+    public private(set) var recommender: Recommender
+    @usableFromInline private(set) var catalog: ItemCatalog
+    @usableFromInline private(set) var scorer: Scorer
     let retriever: any Retriever
     let dimension: Int
     /// Stage timings of the last `rank` call.
@@ -84,6 +84,22 @@ public final class Ranker {
         dimension = catalog.dimension
         query = [Float](repeating: 0, count: catalog.dimension)
         scaledQuery = query
+        sizeCatalogBuffers()
+    }
+
+    /// Points this ranker at `recommender`, a newer catalogue over the same index (after a
+    /// write), keeping every buffer it has grown. A fresh ranker grows them again: measured
+    /// in-process on the 1M demo catalogue with a fresh ranker per request, +0.15-0.3 ms each.
+    public func rebind(to recommender: Recommender) {
+        precondition(recommender.index === self.recommender.index, "Ranker.rebind: another index needs another retriever")
+        self.recommender = recommender
+        catalog = recommender.catalog
+        scorer = recommender.scorer
+        sizeCatalogBuffers()
+    }
+
+    /// The buffers sized by the catalogue (user columns, category labels).
+    private func sizeCatalogBuffers() {
         userNumeric = [Float](repeating: .nan, count: (catalog.userColumns.map { Int($0.number) }.max() ?? -1) + 1)
         labelCounts = [Float](repeating: 0, count: catalog.categories?.labelCount ?? 0)
         capCounts = [Int32](repeating: 0, count: catalog.categories?.labelCount ?? 0)

@@ -167,7 +167,9 @@ public final class RankingRecommender: RecommendHandler, @unchecked Sendable {
             let sequence = try reader.writeSequence()
             if ranker == nil || sequence > writeSequence {
                 let (recommender, bound) = try handler.recommender(store: store, index: index, reader: reader, atLeast: sequence)
-                if ranker == nil || ranker!.recommender !== recommender {
+                if let ranker, ranker.recommender !== recommender {
+                    ranker.rebind(to: recommender)  // a newer catalogue over this session's index
+                } else if ranker == nil {
                     ranker = recommender.makeRanker(retriever: retriever)
                 }
                 writeSequence = bound

@@ -169,6 +169,39 @@ final class ItemCatalogUpdateTests: XCTestCase {
         XCTAssertEqual(catalog.popularOrder.first(where: { _ in true }), 5, "the one item with a history entry")
     }
 
+    /// A worker's ranker moved to the patched catalogue (`Ranker.rebind`) answers what a new
+    /// ranker does, with buffers sized for labels the write added (a category cap counts them).
+    func testAReboundRankerAnswersLikeANewOne() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        var random = SeededRandom(seed: 21)
+        let store = try makeStore(dir, items: 120, users: 6, popularityColumn: true, random: &random)
+        let first = try Recommender(store: store)
+        let ranker = first.makeRanker()
+        var request = RankRequest(target: .user(.string("u1")), k: 10, candidates: 60)
+        request.rules = BusinessRules(categoryCap: 2)
+        request.mmr = MMROptions(lambda: 0.7, similarity: .jaccard)
+        _ = try store.read { try ranker.rank($0, request) }  // buffers grown on the old catalogue
+        try store.write { w in
+            for row in 0 ..< UInt32(40) {
+                try w.setFeatures(row: row, .item, values: [("category", .categorical("fresh\(row % 4)")), ("popularity", .numeric(2))])
+            }
+        }
+        let updated = try store.read { reader in
+            try XCTUnwrap(try first.catalog.updated(reader, changes: XCTUnwrap(store.changeLog.changes(
+                after: first.catalog.writeSequence, through: try reader.writeSequence()))))
+        }
+        let second = try Recommender(catalog: updated, index: first.index)
+        XCTAssertGreaterThan(updated.categories!.labelCount, first.catalog.categories!.labelCount)
+        ranker.rebind(to: second)
+        XCTAssertTrue(ranker.recommender === second)
+        let rebound = try store.read { try ranker.rank($0, request) }
+        let fresh = try store.read { try second.makeRanker().rank($0, request) }
+        XCTAssertEqual(rebound.items.map(\.row), fresh.items.map(\.row))
+        XCTAssertEqual(rebound.items.map(\.score), fresh.items.map(\.score))
+        XCTAssertTrue(rebound.items.contains { $0.row < 40 }, "the new labels are in play")
+    }
+
     func testANewColumnOrAnotherWriterMeansAFullLoad() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
