@@ -4,7 +4,8 @@ import Store
 import VectorIndex
 
 /// Item rows by categorical label, per feature column (`LabelRows`: a list or a bitmap, the
-/// smaller), built on first use by one pass over the item features. After writes through this server, the rows they touched are patched in
+/// smaller), built on first use by one pass over the item features, with each row's label code
+/// (4 bytes a row). After writes through this server, the rows they touched are patched in
 /// (`EmbeddingStore.changeLog`); after other writes the column is built again. Shared by the
 /// workers of one index generation. A reader older than the cached column uses it as is (its
 /// rows that the snapshot does not hold cannot be returned anyway).
@@ -14,7 +15,12 @@ final class CategoryBitmaps: @unchecked Sendable {
         var rowsByLabel: [String: LabelRows]
         /// Item rows when built or last patched (a dense label's bitmap covers them).
         var itemCount: Int
+        /// Each row's label code (`noLabel`, or `severalLabels` for a row with more than one),
+        /// so that a patch finds the label a row leaves without looking through every label.
+        var rowCodes: ChunkedArray<UInt32>
+        var labelOfCode: [UInt32: String]
     }
+    static let noLabel = UInt32.max, severalLabels = UInt32.max - 1
 
     private let lock = NSLock()
     private var columns: [String: Column] = [:]
@@ -28,13 +34,11 @@ final class CategoryBitmaps: @unchecked Sendable {
            let changes = reader.store.changeLog.changes(after: cached, through: sequence) {
             // In place: the label rows are referenced only from here (requests copy them under the lock).
             let items = try reader.counts().items
-            try Self.patch(&columns[name]!.rowsByLabel, column: name, rows: changes.itemRows, items: items, reader: reader)
+            try Self.patch(&columns[name]!, column: name, rows: changes.itemRows, items: items, reader: reader)
             columns[name]!.writeSequence = sequence
             columns[name]!.itemCount = items
         } else if (columns[name]?.writeSequence ?? 0) < sequence || columns[name] == nil {
-            let items = try reader.counts().items
-            columns[name] = Column(writeSequence: sequence, rowsByLabel: try Self.build(column: name, items: items, reader: reader),
-                                   itemCount: items)
+            columns[name] = try Self.build(column: name, items: try reader.counts().items, sequence: sequence, reader: reader)
         }
         var out = RowBitmap(capacity: columns[name]!.itemCount)
         for label in labels {
@@ -53,37 +57,76 @@ final class CategoryBitmaps: @unchecked Sendable {
         return column
     }
 
-    /// Moves `rows` (touched by writes) to the labels they hold now. Each row is looked for in
-    /// every label (the column keeps no labels per row): O(labels) per touched row.
-    private static func patch(_ out: inout [String: LabelRows], column name: String, rows: [UInt32], items: Int,
-                              reader: StoreReader) throws {
-        let column = try column(name, reader: reader)
-        for row in rows {
-            for label in out.keys where out[label]!.contains(row) { out[label]!.remove(row) }
-            for (number, value) in try reader.storedFeatures(row: row, .item) where number == column.number {
-                for code in value.labelCodes {
-                    if let label = try reader.label(code: code, column: column.number, .item) {
-                        out[label, default: .sparse([])].insert(row, items: items)
-                    }
-                }
-            }
-        }
-        for (label, rows) in out where rows.count == 0 { out[label] = nil }
+    /// What `rowCodes` holds for a row with these codes.
+    private static func rowCode(_ codes: [UInt32]) -> UInt32 {
+        codes.isEmpty ? noLabel : codes.count == 1 ? codes[0] : severalLabels
     }
 
-    private static func build(column name: String, items: Int, reader: StoreReader) throws -> [String: LabelRows] {
+    /// Moves `rows` (touched by writes) to the labels they hold now: out of the label its code
+    /// names (a row with several labels is looked for in every label: O(labels), the case of
+    /// multi-valued columns, which have few), into the labels it holds now.
+    private static func patch(_ out: inout Column, column name: String, rows: [UInt32], items: Int,
+                              reader: StoreReader) throws {
+        let column = try column(name, reader: reader)
+        var left: [String] = []
+        for row in rows {
+            let old = Int(row) < out.rowCodes.count ? out.rowCodes[Int(row)] : noLabel
+            if old == severalLabels {
+                var i = out.rowsByLabel.values.startIndex
+                while i != out.rowsByLabel.values.endIndex {
+                    if out.rowsByLabel.values[i].contains(row) {
+                        out.rowsByLabel.values[i].remove(row)
+                        left.append(out.rowsByLabel.keys[i])
+                    }
+                    out.rowsByLabel.values.formIndex(after: &i)
+                }
+            } else if old != noLabel, let label = out.labelOfCode[old] {
+                out.rowsByLabel[label]?.remove(row)
+                left.append(label)
+            }
+            var codes: [UInt32] = []
+            for (number, value) in try reader.storedFeatures(row: row, .item) where number == column.number {
+                for code in value.labelCodes {
+                    let label: String
+                    if let known = out.labelOfCode[code] {
+                        label = known
+                    } else if let named = try reader.label(code: code, column: column.number, .item) {
+                        label = named
+                        out.labelOfCode[code] = named
+                    } else {
+                        continue
+                    }
+                    out.rowsByLabel[label, default: .sparse([])].insert(row, items: items)
+                    codes.append(code)
+                }
+            }
+            if Int(row) >= out.rowCodes.count { out.rowCodes.append(repeating: noLabel, count: Int(row) + 1 - out.rowCodes.count) }
+            out.rowCodes[Int(row)] = rowCode(codes)
+        }
+        for label in left where out.rowsByLabel[label]?.count == 0 { out.rowsByLabel[label] = nil }
+    }
+
+    private static func build(column name: String, items: Int, sequence: UInt64, reader: StoreReader) throws -> Column {
         let column = try column(name, reader: reader)
         var byCode: [UInt32: [UInt32]] = [:]
+        var rowCodes = ChunkedArray<UInt32>()
         for row in 0 ..< UInt32(items) {
+            var codes: [UInt32] = []
             for (number, value) in try reader.storedFeatures(row: row, .item) where number == column.number {
-                for code in value.labelCodes { byCode[code, default: []].append(row) }  // rows increase: lists stay sorted
+                codes += value.labelCodes
+            }
+            for code in codes { byCode[code, default: []].append(row) }  // rows increase: lists stay sorted
+            rowCodes.append(rowCode(codes))
+        }
+        var rowsByLabel: [String: LabelRows] = [:], labelOfCode: [UInt32: String] = [:]
+        for (code, rows) in byCode {
+            if let label = try reader.label(code: code, column: column.number, .item) {
+                rowsByLabel[label] = LabelRows(rows, items: items)
+                labelOfCode[code] = label
             }
         }
-        var out: [String: LabelRows] = [:]
-        for (code, rows) in byCode {
-            if let label = try reader.label(code: code, column: column.number, .item) { out[label] = LabelRows(rows, items: items) }
-        }
-        return out
+        return Column(writeSequence: sequence, rowsByLabel: rowsByLabel, itemCount: items, rowCodes: rowCodes,
+                      labelOfCode: labelOfCode)
     }
 }
 
