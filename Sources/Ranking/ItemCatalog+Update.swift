@@ -68,7 +68,7 @@ extension ItemCatalog {
             var historyMax = self.historyMax
             // Rows whose place in the popularity order may change: new rows, and those whose
             // popularity did (a write of other features leaves the order as it is).
-            var moved = RowBitmap(capacity: n)
+            var moved = Set<UInt32>()
             if let name = popularityColumn {
                 guard let column = items.first(where: { $0.name == name }) else { return nil }
                 popularity = patched(self.popularity, column: column.number, missing: .nan, number)
@@ -91,7 +91,7 @@ extension ItemCatalog {
                     popularity.append(repeating: 0, count: n - popularity.count)
                     if oldMax > 0 {
                         let top = log(1 + Double(oldMax))
-                        for row in moved.rows { popularity[Int(row)] = Float(log(1 + Double(counts[Int(row)])) / top) }
+                        for row in moved { popularity[Int(row)] = Float(log(1 + Double(counts[Int(row)])) / top) }
                     }
                 } else {
                     popularity = ItemCatalog.historyPopularity(counts)
@@ -129,10 +129,10 @@ extension ItemCatalog {
     /// row is found and placed by binary search (`PopularityOrder.move`, chunks it touches
     /// only); otherwise (a rescale of history popularity, monotone) the rest is filtered and
     /// checked, and sorted again when rounding made two of its rows tie the other way.
-    static func mergedOrder(_ old: PopularityOrder, moved: RowBitmap, before: ChunkedArray<Float>, popularity: ChunkedArray<Float>,
+    static func mergedOrder(_ old: PopularityOrder, moved: Set<UInt32>, before: ChunkedArray<Float>, popularity: ChunkedArray<Float>,
                             sameScale: Bool) -> PopularityOrder {
         if moved.count == 0 && sameScale { return old }  // nothing moved: the same chunks, not a copy
-        let fresh = moved.rows.sorted { morePopular($0, $1, popularity) }
+        let fresh = moved.sorted { morePopular($0, $1, popularity) }
         if sameScale {
             var order = old
             // Rows past `before` are new: in no old place.

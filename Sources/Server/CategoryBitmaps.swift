@@ -57,9 +57,9 @@ final class CategoryBitmaps: @unchecked Sendable {
         return column
     }
 
-    /// What `rowCodes` holds for a row with these codes.
-    private static func rowCode(_ codes: [UInt32]) -> UInt32 {
-        codes.isEmpty ? noLabel : codes.count == 1 ? codes[0] : severalLabels
+    /// What `rowCodes` holds for a row whose codes so far gave `current`, once it also has `code`.
+    private static func rowCode(_ current: UInt32, adding code: UInt32) -> UInt32 {
+        current == noLabel ? code : severalLabels
     }
 
     /// Moves `rows` (touched by writes) to the labels they hold now: out of the label its code
@@ -84,24 +84,24 @@ final class CategoryBitmaps: @unchecked Sendable {
                 out.rowsByLabel[label]?.remove(row)
                 left.append(label)
             }
-            var codes: [UInt32] = []
+            var code = noLabel
             for (number, value) in try reader.storedFeatures(row: row, .item) where number == column.number {
-                for code in value.labelCodes {
+                for c in value.labelCodes {
                     let label: String
-                    if let known = out.labelOfCode[code] {
+                    if let known = out.labelOfCode[c] {
                         label = known
-                    } else if let named = try reader.label(code: code, column: column.number, .item) {
+                    } else if let named = try reader.label(code: c, column: column.number, .item) {
                         label = named
-                        out.labelOfCode[code] = named
+                        out.labelOfCode[c] = named
                     } else {
                         continue
                     }
                     out.rowsByLabel[label, default: .sparse([])].insert(row, items: items)
-                    codes.append(code)
+                    code = rowCode(code, adding: c)
                 }
             }
             if Int(row) >= out.rowCodes.count { out.rowCodes.append(repeating: noLabel, count: Int(row) + 1 - out.rowCodes.count) }
-            out.rowCodes[Int(row)] = rowCode(codes)
+            out.rowCodes[Int(row)] = code
         }
         for label in left where out.rowsByLabel[label]?.count == 0 { out.rowsByLabel[label] = nil }
     }
@@ -111,12 +111,14 @@ final class CategoryBitmaps: @unchecked Sendable {
         var byCode: [UInt32: [UInt32]] = [:]
         var rowCodes = ChunkedArray<UInt32>()
         for row in 0 ..< UInt32(items) {
-            var codes: [UInt32] = []
+            var code = noLabel
             for (number, value) in try reader.storedFeatures(row: row, .item) where number == column.number {
-                codes += value.labelCodes
+                for c in value.labelCodes {
+                    byCode[c, default: []].append(row)  // rows increase: lists stay sorted
+                    code = rowCode(code, adding: c)
+                }
             }
-            for code in codes { byCode[code, default: []].append(row) }  // rows increase: lists stay sorted
-            rowCodes.append(rowCode(codes))
+            rowCodes.append(code)
         }
         var rowsByLabel: [String: LabelRows] = [:], labelOfCode: [UInt32: String] = [:]
         for (code, rows) in byCode {

@@ -80,6 +80,11 @@ final class ItemCatalogUpdateTests: XCTestCase {
         }
     }
 
+    /// The writes since `catalog` was loaded or patched, up to `reader`'s snapshot (the change log's span).
+    private func changes(since catalog: ItemCatalog, _ store: EmbeddingStore, _ reader: StoreReader) throws -> StoreChanges {
+        try XCTUnwrap(store.changeLog.changes(after: catalog.writeSequence, through: try reader.writeSequence()))
+    }
+
     private func assertSame(_ a: ItemCatalog, _ b: ItemCatalog, _ context: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.itemCount, b.itemCount, context, file: file, line: line)
         XCTAssertEqual(a.userCount, b.userCount, context, file: file, line: line)
@@ -120,10 +125,9 @@ final class ItemCatalogUpdateTests: XCTestCase {
             // Sometimes two writes before the catalogue catches up (one span, several writes).
             if step % 7 == 3 { try randomWrite(store, step: step + 100, popularityColumn: popularityColumn, random: &random) }
             try store.read { reader in
-                let through = try reader.writeSequence()
-                let changes = try XCTUnwrap(store.changeLog.changes(after: catalog.writeSequence, through: through))
+                let span = try changes(since: catalog, store, reader)
                 let fresh = try ItemCatalog.load(reader)
-                let updated = try XCTUnwrap(try catalog.updated(reader, changes: changes), "step \(step)")
+                let updated = try XCTUnwrap(try catalog.updated(reader, changes: span), "step \(step)")
                 assertSame(updated, fresh, "step \(step)")
                 catalog = updated
                 patchedWrites += 1
@@ -160,8 +164,8 @@ final class ItemCatalogUpdateTests: XCTestCase {
                 }
             }
             try store.read { reader in
-                let changes = try XCTUnwrap(store.changeLog.changes(after: catalog.writeSequence, through: try reader.writeSequence()))
-                let updated = try XCTUnwrap(try catalog.updated(reader, changes: changes), "step \(step)")
+                let span = try changes(since: catalog, store, reader)
+                let updated = try XCTUnwrap(try catalog.updated(reader, changes: span), "step \(step)")
                 assertSame(updated, try ItemCatalog.load(reader), "step \(step)")
                 catalog = updated
             }
@@ -188,8 +192,7 @@ final class ItemCatalogUpdateTests: XCTestCase {
             }
         }
         let updated = try store.read { reader in
-            try XCTUnwrap(try first.catalog.updated(reader, changes: XCTUnwrap(store.changeLog.changes(
-                after: first.catalog.writeSequence, through: try reader.writeSequence()))))
+            try XCTUnwrap(try first.catalog.updated(reader, changes: changes(since: first.catalog, store, reader)))
         }
         let second = try Recommender(catalog: updated, index: first.index)
         XCTAssertGreaterThan(updated.categories!.labelCount, first.catalog.categories!.labelCount)
@@ -210,9 +213,9 @@ final class ItemCatalogUpdateTests: XCTestCase {
         let catalog = try store.read { try ItemCatalog.load($0) }
         try store.write { w in try w.setFeatures(row: 1, .item, values: [("colour", .categorical("red"))]) }
         try store.read { reader in
-            let changes = try XCTUnwrap(store.changeLog.changes(after: catalog.writeSequence, through: try reader.writeSequence()))
-            XCTAssertEqual(changes.itemRows, [1])
-            XCTAssertNil(try catalog.updated(reader, changes: changes), "a new item column: the model may read it")
+            let span = try changes(since: catalog, store, reader)
+            XCTAssertEqual(span.itemRows, [1])
+            XCTAssertNil(try catalog.updated(reader, changes: span), "a new item column: the model may read it")
         }
         // A write through another EmbeddingStore object on the same directory is not in this log.
         let current = try store.read { try ItemCatalog.load($0) }
