@@ -4,6 +4,7 @@
 # a few ef, recall@K at ef K (the recommend candidates) against exact search; hnswlib's cached
 # index (bench/server.sh builds it) on the same files when present.
 # Usage: bench/reach.sh [ROWS] [K]   (needs bench/hnsw.sh ROWS "ip" to have made the store)
+# BUILD_FLAGS adds flags to both builds (e.g. BUILD_FLAGS="--links augmented").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}; k=${2:-500}
@@ -16,8 +17,8 @@ truthk="$work/truth-ip-$k.jsonl"
 qps() { python3 -c "import json; t=json.loads(open('$1').read().splitlines()[-1]); print(f\"{t['queries']/t['seconds']:.1f}\")"; }
 for flag in "" --link-unreachable; do
   start=$(date +%s.%N)
-  "$annctl" build --db "$store" --index hnsw --m 16 --ef-construction 200 --threads 2 --int8 $flag --quiet
-  echo "build ${flag:-default}: $(echo "$(date +%s.%N) - $start" | bc) s"
+  "$annctl" build --db "$store" --index hnsw --m 16 --ef-construction 200 --threads 2 --int8 $flag ${BUILD_FLAGS:-} --quiet
+  echo "build ${flag:-default} ${BUILD_FLAGS:-}: $(echo "$(date +%s.%N) - $start" | bc) s"
   for ef in 16 32 64 128; do
     "$annctl" query --db "$store" --queries "$work/queries.npy" --k 10 --ef $ef --threads 1 --json > "$work/found.jsonl" 2>/dev/null
     r=$(python3 bench/peers/recall.py "$work/found.jsonl" "$work/truth-ip.jsonl")

@@ -98,25 +98,19 @@ extension HNSWGraph {
 
     /// Builds the graph over every row of `table` that holds a vector, on `threads` threads.
     static func build(table: VectorTable, parameters: HNSWParameters, mode: LinkMode, threads: Int,
-                      progress: ((Int) -> Void)? = nil) -> (HNSWGraph, inverseNorms: [Float]) {
+                      progress: ((Int) -> Void)? = nil) -> (HNSWGraph, LinkTerms) {
         // Build over a huge-page copy: inserts touch vectors at random (see `VectorCopy`).
         let copy = VectorCopy(table)
         let table = copy.table
         let graph = HNSWGraph(m: parameters.m, capacity: table.rows)
         graph.count = table.rows
-        var inverseNorms = [Float](repeating: 0, count: mode == .angular ? table.rows : 0)
-        if mode == .angular {
-            for r in 0..<table.rows where table.hasVector(UInt32(r)) {
-                let n = table.squaredNorm(UInt32(r))
-                inverseNorms[r] = n > 0 ? 1 / n.squareRoot() : 0
-            }
-        }
+        let terms = LinkTerms(mode: mode, table: table, quantile: parameters.augmentQuantile)
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
-        inverseNorms.withUnsafeBufferPointer { inv in
+        terms.withPointer { termPointer in
             let dummy = UnsafeMutablePointer<Float>.allocate(capacity: table.dimension)
             defer { dummy.deallocate() }
-            let scorer = NodeScorer(query: dummy, table: table, mode: mode, inverseNorms: inv.baseAddress)
+            let scorer = NodeScorer(query: dummy, table: table, mode: mode, rowTerms: termPointer)
             let workers = max(1, threads)
             DispatchQueue.concurrentPerform(iterations: workers) { worker in
                 let scratch = SearchScratch(rows: table.rows, ef: parameters.efConstruction)
@@ -135,6 +129,6 @@ extension HNSWGraph {
                 graph.linkUnreachable(ef: min(parameters.efConstruction, 64), scorer: scorer, threads: workers)
             }
         }
-        return (graph, inverseNorms)
+        return (graph, terms)
     }
 }

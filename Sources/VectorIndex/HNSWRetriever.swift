@@ -64,7 +64,7 @@ public final class HNSWRetriever: Retriever {
             floor.reset(k: k)
             query.withUnsafeBufferPointer { qp in
                 let exactScorer = NodeScorer(query: qp.baseAddress!, table: table,
-                                             mode: index.metric == .l2 ? .l2 : .innerProduct, inverseNorms: nil)
+                                             mode: index.metric == .l2 ? .l2 : .innerProduct, rowTerms: nil)
                 var scorer = exactScorer
                 let codes = index.codes  // held to the end of the walk: `CodeQuery` does not retain it
                 defer { withExtendedLifetime(codes) {} }

@@ -19,19 +19,16 @@ extension HNSWSearchIndex {
             let graph = self.graph
             graph.reserve(table.rows)
             let newCount = max(graph.count, table.rows)
-            if newCount > graph.count {
-                if linkMode == .angular { inverseNorms += repeatElement(0, count: newCount - inverseNorms.count) }
-                graph.count = newCount
-            }
+            if newCount > graph.count { graph.count = newCount }
+            linkTerms.update(upserted, table: table)
             let scratch = SearchScratch(rows: graph.count, ef: parameters.efConstruction)
-            try inverseNorms.withUnsafeMutableBufferPointer { inv in
+            try linkTerms.withPointer { termPointer in
                 let dummy = UnsafeMutablePointer<Float>.allocate(capacity: dimension)
                 defer { dummy.deallocate() }
-                let scorer = NodeScorer(query: dummy, table: table, mode: linkMode, inverseNorms: UnsafePointer(inv.baseAddress))
+                let scorer = NodeScorer(query: dummy, table: table, mode: linkMode, rowTerms: termPointer)
                 for row in upserted {
                     guard table.hasVector(row) else { throw IndexError.noVector(.item, .number(UInt64(row))) }
                     codes?.encode(row, table)
-                    if linkMode == .angular { inv[Int(row)] = 1 / table.squaredNorm(row).squareRoot() }
                     let level = graph.isInGraph(row) ? Int(graph.levels[Int(row)])
                                                      : HNSWGraph.level(of: row, seed: parameters.seed, m: parameters.m)
                     graph.insert(row, level: level, efConstruction: parameters.efConstruction, scorer: scorer, scratch: scratch)

@@ -8,7 +8,8 @@ import Glibc
 
 /// HNSW over the store's item vectors: the serving default.
 ///
-/// Inner product ("done right"): the graph is linked by angle, and the `headFraction` of items
+/// Inner product: the graph is linked by the MIPS-to-L2 reduction by default
+/// (`HNSWParameters.links`), searched by inner product, and the `headFraction` of items
 /// with the largest norms, which win most inner-product queries, are scored exactly for every
 /// query (one BLAS product over a contiguous copy) and merged with the graph's answer.
 /// Filters that pass few items are answered by exact search over the passing rows.
@@ -21,8 +22,8 @@ public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
     public var kind: IndexKind { .hnsw }
     let graph: HNSWGraph
     let linkMode: LinkMode
-    /// 1/|x| per row, for angular links (online inserts need it).
-    var inverseNorms: [Float]
+    /// Per-row values of angle or augmented links (online inserts need them).
+    var linkTerms: LinkTerms
     /// The largest-norm rows, scored exactly for every query (inner product only).
     let head: HNSWHead
     /// int8 codes of every row when `parameters.int8` (walks score on them).
@@ -33,13 +34,13 @@ public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
     /// Rows changed by online inserts and deletes since the last save.
     var dirty = RowBitmap()
 
-    init(graph: HNSWGraph, parameters: HNSWParameters, meta: StoreMeta, inverseNorms: [Float]) {
+    init(graph: HNSWGraph, parameters: HNSWParameters, meta: StoreMeta, linkTerms: LinkTerms) {
         self.graph = graph
         self.parameters = parameters
         self.metric = meta.metric
         self.dimension = meta.dimension
         self.linkMode = LinkMode(metric: meta.metric, parameters: parameters)
-        self.inverseNorms = inverseNorms
+        self.linkTerms = linkTerms
         self.head = HNSWHead(dimension: meta.dimension)
         pthread_rwlock_init(&lock, nil)
     }
@@ -49,11 +50,18 @@ public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
     public var summary: String {
         let head = metric == .innerProduct ? ", exact head \(head.count) rows" : ""
         return "hnsw (M \(parameters.m), efConstruction \(parameters.efConstruction), ef \(parameters.efSearch), \(graph.count) rows, "
-            + "\(metric.rawValue), \(linkMode == .angular ? "angular" : "metric") links\(parameters.linkUnreachable ? " + repair links for \(HNSWParameters.repairRule)" : "")"
+            + "\(metric.rawValue), \(linkDescription) links\(parameters.linkUnreachable ? " + repair links for \(HNSWParameters.repairRule)" : "")"
             + "\(head)\(codes == nil ? "" : ", int8 walk"), \(Format.megabytes(memoryBytes)))"
     }
 
-    public var memoryBytes: Int { graph.memoryBytes + head.memoryBytes + inverseNorms.count * 4 + (codes?.memoryBytes ?? 0) }
+    /// The link kind in words; augmented links name the radius R their terms were made with.
+    private var linkDescription: String {
+        guard metric == .innerProduct else { return "metric" }
+        guard linkMode == .augmented else { return parameters.links.name }
+        return "augmented (R \(String(format: "%.4g", linkTerms.radiusSquared.squareRoot())))"
+    }
+
+    public var memoryBytes: Int { graph.memoryBytes + head.memoryBytes + linkTerms.memoryBytes + (codes?.memoryBytes ?? 0) }
     public var rows: Int { graph.count }
     public var deletedCount: Int { graph.deleted.count }
     /// Live rows that no walk from the entry point reaches and the exact head does not hold:
@@ -70,10 +78,10 @@ public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
         let meta = try reader.meta()
         let table = try VectorTable(reader)
         let mode = LinkMode(metric: meta.metric, parameters: parameters)
-        let (graph, inverseNorms) = HNSWGraph.build(table: table, parameters: parameters, mode: mode, threads: threads) {
+        let (graph, linkTerms) = HNSWGraph.build(table: table, parameters: parameters, mode: mode, threads: threads) {
             progress?($0, table.rows)
         }
-        let index = HNSWSearchIndex(graph: graph, parameters: parameters, meta: meta, inverseNorms: inverseNorms)
+        let index = HNSWSearchIndex(graph: graph, parameters: parameters, meta: meta, linkTerms: linkTerms)
         index.selectHead(table)
         if parameters.int8 {
             index.codes = HNSWCodes.encode(table, metric: meta.metric, quantizer: HNSWCodes.train(table))

@@ -123,10 +123,13 @@ public enum HNSWStorage {
             ("version", KeyCodec.encode(p.linkUnreachable ? version : versionWithoutRepairs)), ("m", KeyCodec.encode(UInt32(p.m))),
             ("ef_construction", KeyCodec.encode(UInt32(p.efConstruction))), ("ef_search", KeyCodec.encode(UInt32(p.efSearch))),
             ("seed", KeyCodec.encode(p.seed)), ("head_fraction", KeyCodec.encode(p.headFraction.bitPattern)),
-            ("angular", [p.angularGraph ? 1 : 0]), ("rows", KeyCodec.encode(UInt64(graph.count))),
+            ("angular", [p.links.rawValue]), ("rows", KeyCodec.encode(UInt64(graph.count))),
             ("entry_point", KeyCodec.encode(graph.entryPoint)), ("max_level", KeyCodec.encode(Int32(graph.maxLevel))),
             ("metric", [index.metric.code]), ("int8", [index.codes == nil ? 0 : 1]),
         ]
+        if index.linkMode == .augmented {
+            try writer.transaction.put(KeyCodec.encode(index.linkTerms.radiusSquared.bitPattern), forKey: Array("augment_r2".utf8), in: tables.meta)
+        }
         if let codes = index.codes {
             try writer.transaction.put(floatBytes(codes.quantizer.lower), forKey: Array("sq_lower".utf8), in: tables.meta)
             try writer.transaction.put(floatBytes(codes.quantizer.upper), forKey: Array("sq_upper".utf8), in: tables.meta)
@@ -236,7 +239,11 @@ public enum HNSWStorage {
             p.efSearch = Int(try meta("ef_search", UInt32.self))
             p.seed = try meta("seed", UInt64.self)
             p.headFraction = Double(bitPattern: try meta("head_fraction", UInt64.self))
-            p.angularGraph = try meta("angular", UInt8.self) != 0
+            let linksCode = try meta("angular", UInt8.self)
+            guard let links = HNSWLinks(rawValue: linksCode) else {
+                throw IndexError.corruptIndex(table: "hnsw", reason: "hnsw link kind \(linksCode); this build reads 0, 1 and 2")
+            }
+            p.links = links
             p.int8 = (try? meta("int8", UInt8.self)) == 1
             p.linkUnreachable = v == version
             let rows = Int(try meta("rows", UInt64.self))
@@ -289,14 +296,12 @@ public enum HNSWStorage {
             }
             let table = try VectorTable(reader)
             let mode = LinkMode(metric: storeMeta.metric, parameters: p)
-            var inverseNorms: [Float] = []
-            if mode == .angular {
-                inverseNorms = (0..<rows).map { r in
-                    let n = table.squaredNorm(UInt32(r))
-                    return n > 0 && !n.isNaN ? 1 / n.squareRoot() : 0
-                }
+            var radiusSquared: Float? = nil
+            if mode == .augmented {
+                radiusSquared = Float(bitPattern: try meta("augment_r2", UInt32.self))
             }
-            let index = HNSWSearchIndex(graph: graph, parameters: p, meta: storeMeta, inverseNorms: inverseNorms)
+            let terms = LinkTerms(mode: mode, table: table, radiusSquared: radiusSquared)
+            let index = HNSWSearchIndex(graph: graph, parameters: p, meta: storeMeta, linkTerms: terms)
             index.selectHead(table)
             if p.int8 {
                 index.codes = try loadCodes(txn, tables, rows: rows, dimension: storeMeta.dimension, metric: storeMeta.metric)

@@ -13,8 +13,16 @@ struct HNSWBuildOptions: ParsableArguments {
     @Flag(name: .customLong("link-unreachable"),
           help: "HNSW: end the build by linking the rows a walk from the entry point cannot reach (inner product leaves many: they are never returned). Wide searches (\(HNSWParameters.repairRule), e.g. recommend candidates) follow these links and can return those rows; narrower ones skip them and cost the same. Slower build.")
     var linkUnreachable = false
+    @Option(help: "HNSW, inner product: what links are chosen by: augmented (the default: vectors augmented to one norm, the MIPS-to-L2 reduction, with radius set by --augment-quantile), metric (the inner product itself), angle (cosine; measured worse). Searches always walk by inner product.")
+    var links: String = HNSWParameters().links.name
+    @Option(name: .customLong("augment-quantile"), help: "HNSW, --links augmented: the augmenting radius R is the item norm at this quantile (0...1; 1 = the largest). Longer items link by plain inner product.")
+    var augmentQuantile: Double = 0.75
 
     func validate() throws {
+        guard (0...1).contains(augmentQuantile) else { throw ValidationError("--augment-quantile \(augmentQuantile): expected 0...1") }
+        guard HNSWLinks.allCases.contains(where: { $0.name == links }) else {
+            throw ValidationError("--links \(links): expected one of \(HNSWLinks.allCases.map(\.name).joined(separator: ", "))")
+        }
         guard (2...128).contains(m) else { throw ValidationError("--m \(m): expected 2...128") }
         guard efConstruction >= m else { throw ValidationError("--ef-construction \(efConstruction): expected at least --m (\(m))") }
         guard efSearch >= 1 else { throw ValidationError("--ef-search \(efSearch): expected at least 1") }
@@ -30,6 +38,8 @@ struct HNSWBuildOptions: ParsableArguments {
         parameters.seed = seed
         parameters.int8 = int8
         parameters.linkUnreachable = linkUnreachable
+        parameters.links = HNSWLinks.allCases.first { $0.name == links } ?? .metric
+        parameters.augmentQuantile = augmentQuantile
         let clock = Date()
         let rows = try store.read { try $0.counts().items }
         let bar = quiet ? nil : ProgressBar(label: "hnsw", totalBytes: Int64(rows))
