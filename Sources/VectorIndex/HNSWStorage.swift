@@ -296,11 +296,8 @@ public enum HNSWStorage {
             }
             let table = try VectorTable(reader)
             let mode = LinkMode(metric: storeMeta.metric, parameters: p)
-            var radiusSquared: Float? = nil
-            if mode == .augmented {
-                radiusSquared = Float(bitPattern: try meta("augment_r2", UInt32.self))
-            }
-            let terms = LinkTerms(mode: mode, table: table, radiusSquared: radiusSquared)
+            let radiusSquared = mode == .augmented ? Float(bitPattern: try meta("augment_r2", UInt32.self)) : 0
+            let terms = LinkTerms(mode: mode, radiusSquared: radiusSquared)
             let index = HNSWSearchIndex(graph: graph, parameters: p, meta: storeMeta, linkTerms: terms)
             index.selectHead(table)
             if p.int8 {
