@@ -14,13 +14,15 @@ struct HNSWBuildOptions: ParsableArguments {
           help: "HNSW: end the build by linking the rows a walk from the entry point cannot reach (inner product leaves many: they are never returned). Wide searches (\(HNSWParameters.repairRule), e.g. recommend candidates) follow these links and can return those rows; narrower ones skip them and cost the same. Slower build.")
     var linkUnreachable = false
     @Option(help: "HNSW, inner product: what links are chosen by: augmented (the default: vectors augmented to one norm, the MIPS-to-L2 reduction, with radius set by --augment-quantile), metric (the inner product itself), angle (cosine; measured worse). Searches always walk by inner product.")
-    var links: String = HNSWParameters().links.name
-    @Option(name: .customLong("augment-quantile"), help: "HNSW, --links augmented: the augmenting radius R is the item norm at this quantile (0...1; 1 = the largest). Longer items link by plain inner product.")
-    var augmentQuantile: Double = 0.75
+    var links: String?
+    @Option(name: .customLong("augment-quantile"), help: "HNSW, --links augmented: the augmenting radius R is the item norm at this quantile (0...1; 1 = the largest; default \(HNSWParameters().augmentQuantile)). Longer items link by plain inner product.")
+    var augmentQuantile: Double?
 
     func validate() throws {
-        guard (0...1).contains(augmentQuantile) else { throw ValidationError("--augment-quantile \(augmentQuantile): expected 0...1") }
-        guard HNSWLinks.allCases.contains(where: { $0.name == links }) else {
+        if let augmentQuantile, !(0...1).contains(augmentQuantile) {
+            throw ValidationError("--augment-quantile \(augmentQuantile): expected 0...1")
+        }
+        if let links, !HNSWLinks.allCases.contains(where: { $0.name == links }) {
             throw ValidationError("--links \(links): expected one of \(HNSWLinks.allCases.map(\.name).joined(separator: ", "))")
         }
         guard (2...128).contains(m) else { throw ValidationError("--m \(m): expected 2...128") }
@@ -38,8 +40,12 @@ struct HNSWBuildOptions: ParsableArguments {
         parameters.seed = seed
         parameters.int8 = int8
         parameters.linkUnreachable = linkUnreachable
-        parameters.links = HNSWLinks.allCases.first { $0.name == links } ?? .metric
-        parameters.augmentQuantile = augmentQuantile
+        if let links, let kind = HNSWLinks.allCases.first(where: { $0.name == links }) { parameters.links = kind }
+        if let augmentQuantile { parameters.augmentQuantile = augmentQuantile }
+        let metric = try store.meta()?.metric
+        if (links != nil || augmentQuantile != nil), let metric, metric != .innerProduct {
+            FileHandle.standardError.write(Data("note: --links and --augment-quantile apply to inner product only; this store's metric is \(metric.rawValue): its graph is linked by that metric\n".utf8))
+        }
         let clock = Date()
         let rows = try store.read { try $0.counts().items }
         let bar = quiet ? nil : ProgressBar(label: "hnsw", totalBytes: Int64(rows))

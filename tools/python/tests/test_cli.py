@@ -143,3 +143,28 @@ def test_an_unknown_session_item_is_an_error(demo, server):
         out = run("query", *source, "--json", "--user", "u3", "--k", "50", "--session-item", "1000007").stdout
         ids = json.loads(out.splitlines()[0])["ids"]
         assert len(ids) == 50 and 1000007 not in ids, source
+
+
+def test_build_link_kinds_are_named_and_checked(tmp_path):
+    """`annctl build --links` picks how an inner-product graph is linked (augmented by default,
+    its radius shown), refuses unknown kinds and quantiles outside 0...1 by name, and says so when
+    the store's metric makes the option moot."""
+    rng = np.random.default_rng(4)
+    vectors = rng.standard_normal((3000, 16)) * rng.lognormal(0, 0.5, (3000, 1))
+    np.save(tmp_path / "items.npy", vectors.astype("<f4"))
+    store = str(tmp_path / "store")
+    run("import", "--db", store, "--items", str(tmp_path / "items.npy"), "--quiet")
+    assert "augmented (R " in run("build", "--db", store, "--index", "hnsw", "--quiet").stdout
+    assert "metric links" in run("build", "--db", store, "--index", "hnsw", "--links", "metric", "--quiet").stdout
+    widest = run("build", "--db", store, "--index", "hnsw", "--augment-quantile", "1", "--quiet").stdout
+    largest = float(np.sqrt((vectors.astype("<f4") ** 2).sum(axis=1)).max())
+    radius = float(widest.split("augmented (R ")[1].split(")")[0])
+    assert abs(radius - largest) < 1e-3 * largest, (radius, largest)
+    bad = run("build", "--db", store, "--index", "hnsw", "--links", "cosine", check=False)
+    assert bad.returncode != 0 and "--links cosine: expected one of metric, angle, augmented" in bad.stderr
+    bad = run("build", "--db", store, "--index", "hnsw", "--augment-quantile", "1.5", check=False)
+    assert bad.returncode != 0 and "--augment-quantile 1.5: expected 0...1" in bad.stderr
+    l2 = str(tmp_path / "store-l2")
+    run("import", "--db", l2, "--items", str(tmp_path / "items.npy"), "--metric", "l2", "--quiet")
+    moot = run("build", "--db", l2, "--index", "hnsw", "--links", "augmented", "--quiet")
+    assert "apply to inner product only" in moot.stderr and "l2, metric links" in moot.stdout
