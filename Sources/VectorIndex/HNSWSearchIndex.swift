@@ -47,11 +47,14 @@ public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
 
     deinit { pthread_rwlock_destroy(&lock) }
 
+    /// Under the read lock, as `memoryBytes`.
     public var summary: String {
-        let head = metric == .innerProduct ? ", exact head \(head.count) rows" : ""
-        return "hnsw (M \(parameters.m), efConstruction \(parameters.efConstruction), ef \(parameters.efSearch), \(graph.count) rows, "
-            + "\(metric.rawValue), \(linkDescription) links\(parameters.linkUnreachable ? " + repair links for \(HNSWParameters.repairRule)" : "")"
-            + "\(head)\(codes == nil ? "" : ", int8 walk"), \(Format.megabytes(memoryBytes)))"
+        withReadLock {
+            let head = metric == .innerProduct ? ", exact head \(head.count) rows" : ""
+            return "hnsw (M \(parameters.m), efConstruction \(parameters.efConstruction), ef \(parameters.efSearch), \(graph.count) rows, "
+                + "\(metric.rawValue), \(linkDescription) links\(parameters.linkUnreachable ? " + repair links for \(HNSWParameters.repairRule)" : "")"
+                + "\(head)\(codes == nil ? "" : ", int8 walk"), \(Format.megabytes(unlockedMemoryBytes)))"
+        }
     }
 
     /// The link kind in words; augmented links name the radius R their terms were made with.
@@ -61,7 +64,10 @@ public final class HNSWSearchIndex: SearchIndex, @unchecked Sendable {
         return "augmented (R \(String(format: "%.4g", linkTerms.radiusSquared.squareRoot())))"
     }
 
-    public var memoryBytes: Int { graph.memoryBytes + head.memoryBytes + linkTerms.memoryBytes + (codes?.memoryBytes ?? 0) }
+    /// Under the read lock: an online write may be growing the head, codes and link terms (a
+    /// server's `stats` and `health` ops ask while writes go on).
+    public var memoryBytes: Int { withReadLock { unlockedMemoryBytes } }
+    private var unlockedMemoryBytes: Int { graph.memoryBytes + head.memoryBytes + linkTerms.memoryBytes + (codes?.memoryBytes ?? 0) }
     public var rows: Int { graph.count }
     public var deletedCount: Int { graph.deleted.count }
     /// Live rows that no walk from the entry point reaches and the exact head does not hold:

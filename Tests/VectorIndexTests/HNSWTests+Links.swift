@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Store
 import TestSupport
 import VectorIndex
@@ -72,5 +73,47 @@ extension HNSWTests {
             extra[$0 * all.dimension ..< ($0 + 1) * all.dimension]
         }, dimension: all.dimension)
         XCTAssertGreaterThanOrEqual(try recall(store, reopened, probes, ef: 64), 0.95, "inserted rows are reached")
+    }
+}
+
+/// Reading an index's description while online writes grow it (a server's `stats` and
+/// `health` ops do this): the summary and memory figure are taken under the read lock, so they
+/// never see a half-grown head, codes or link terms, and they follow the writes.
+extension HNSWTests {
+    func testSummaryDuringOnlineWritesFollowsThem() throws {
+        let all = try clustered(count: 2_400, queries: 1)
+        let first = Dataset(data: Array(all.data[0 ..< 2_000 * all.dimension]), queries: all.queries, dimension: all.dimension)
+        let store = try makeStore(first, metric: .innerProduct)
+        var p = fastParameters()
+        p.int8 = true
+        let index = try build(store, p)
+        try store.write { try index.save($0) }
+        let loaded = try XCTUnwrap(try IndexCatalog.open(store, kind: .hnsw) as? HNSWSearchIndex)
+        let done = Atomic<Bool>(false)
+        let seen = Mutex<[Int]>([])
+        let reader = Thread {
+            while !done.load(ordering: .acquiring) {
+                let summary = loaded.summary
+                let rows = Int(summary.components(separatedBy: " rows,").first?.components(separatedBy: ", ").last ?? "") ?? -1
+                _ = loaded.memoryBytes
+                seen.withLock { $0.append(rows) }
+            }
+        }
+        reader.start()
+        for i in 2_000 ..< 2_400 {
+            try store.write { w in
+                let rows = try all.data[i * all.dimension ..< (i + 1) * all.dimension].withUnsafeBufferPointer {
+                    try w.upsertVectors(.item, ids: [.number(UInt64(i))], vectors: $0)
+                }
+                try loaded.apply(upserted: rows, deleted: [], in: w)
+            }
+        }
+        done.store(true, ordering: .releasing)
+        while !reader.isFinished { usleep(1_000) }
+        let counts = seen.withLock { $0 }
+        XCTAssertGreaterThan(counts.count, 1)
+        XCTAssertFalse(counts.contains(-1), "a summary without its row count")
+        XCTAssertEqual(counts, counts.sorted(), "row counts never go back")
+        XCTAssertTrue(loaded.summary.contains("2400 rows"), loaded.summary)
     }
 }
