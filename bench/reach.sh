@@ -4,7 +4,8 @@
 # a few ef, recall@K at ef K (the recommend candidates) against exact search; hnswlib's cached
 # index (bench/server.sh builds it) on the same files when present.
 # Usage: bench/reach.sh [ROWS] [K]   (needs bench/hnsw.sh ROWS "ip" to have made the store)
-# BUILD_FLAGS adds flags to both builds (e.g. BUILD_FLAGS="--links augmented").
+# BUILD_FLAGS adds flags to both builds (e.g. BUILD_FLAGS="--links metric": the default before
+# 2026-11-26, which the earlier figures in bench/RESULTS.md were measured with).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-1000000}; k=${2:-500}
