@@ -127,6 +127,14 @@ extension HNSWGraph {
             }
             if parameters.linkUnreachable {
                 graph.linkUnreachable(ef: min(parameters.efConstruction, 64), scorer: scorer, threads: workers)
+                if mode != .l2 && parameters.wideLinks > 0 {
+                    // Wide links in the textbook reduction's geometry (R the largest norm).
+                    let wide = LinkTerms(mode: .augmented, table: table, quantile: 1)
+                    wide.withPointer { w in
+                        let wideScorer = NodeScorer(query: dummy, table: table, mode: .augmented, rowTerms: w)
+                        graph.addWideLinks(width: parameters.wideLinks, scorer: wideScorer, threads: workers)
+                    }
+                }
             }
         }
         return (graph, terms)

@@ -68,3 +68,32 @@ extension HNSWTests {
                              "k 100 counts as wide")
     }
 }
+
+/// Wide links (`HNSWParameters.wideLinks`): more of a wide search's exact top-k, and no change
+/// at all to narrow searches, which do not follow them.
+extension HNSWTests {
+    func testWideLinksRaiseWideRecallAndLeaveNarrowSearchesAlone() throws {
+        let d = try clustered(count: 20_000, queries: 100)
+        let store = try makeStore(d, metric: .innerProduct)
+        var p = fastParameters()
+        p.linkUnreachable = true
+        p.wideLinks = 0
+        let without = try store.read { try HNSWSearchIndex.build($0, parameters: p, threads: 1) }
+        p.wideLinks = 8
+        let with = try store.read { try HNSWSearchIndex.build($0, parameters: p, threads: 1) }
+        try store.write { try with.save($0) }
+        let reopened = try IndexCatalog.open(store, kind: .hnsw)
+        let narrow = SearchParameters(k: 10, ef: 64)
+        try store.read { r in
+            let a = without.makeRetriever(), b = reopened.makeRetriever()
+            for q in 0 ..< 100 {
+                let query = Array(d.queries[q * d.dimension ..< (q + 1) * d.dimension])
+                XCTAssertEqual(try b.search(r, query: query, parameters: narrow, filter: nil),
+                               try a.search(r, query: query, parameters: narrow, filter: nil), "query \(q)")
+            }
+        }
+        let (plain, wide) = (try recall(store, without, d, k: 300, ef: 300), try recall(store, reopened, d, k: 300, ef: 300))
+        print("recall@300 at ef 300: without wide links \(plain), with \(wide)")
+        XCTAssertGreaterThan(wide, plain + 0.02)
+    }
+}
