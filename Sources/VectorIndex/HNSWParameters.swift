@@ -38,7 +38,7 @@ public struct HNSWParameters: Sendable, Equatable {
     /// many more repair-flagged links per row into free level-0 slots, chosen from the row's
     /// two-hop neighbourhood by the textbook MIPS-to-L2 reduction (R the largest norm;
     /// `HNSWGraph.addWideLinks`). Only wide searches follow them. 0: none. At 1M: recall@500 at
-    /// ef 500 0.789 -> 0.804, 10 s of a 191 s build (bench/RESULTS.md "Wide links").
+    /// ef 500 0.789 -> 0.805, about 10 s of a 1M build (bench/RESULTS.md "Wide links").
     public var wideLinks: Int = 8
 
     public init() {}
