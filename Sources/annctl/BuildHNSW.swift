@@ -13,12 +13,15 @@ struct HNSWBuildOptions: ParsableArguments {
     @Flag(name: .customLong("link-unreachable"),
           help: "HNSW: end the build by linking the rows a walk from the entry point cannot reach (inner product leaves many: they are never returned). Wide searches (\(HNSWParameters.repairRule), e.g. recommend candidates) follow these links and can return those rows; narrower ones skip them and cost the same. Slower build.")
     var linkUnreachable = false
+    @Option(name: .customLong("wide-links"), help: "HNSW, inner product, with --link-unreachable: extra links per row for wide searches only, chosen by the textbook MIPS-to-L2 reduction (0: none).")
+    var wideLinks: Int = HNSWParameters().wideLinks
     @Option(help: "HNSW, inner product: what links are chosen by: augmented (the default: vectors augmented to one norm, the MIPS-to-L2 reduction, with radius set by --augment-quantile), metric (the inner product itself), angle (cosine; measured worse). Searches always walk by inner product.")
     var links: String?
     @Option(name: .customLong("augment-quantile"), help: "HNSW, --links augmented: the augmenting radius R is the item norm at this quantile (0...1; 1 = the largest; default \(HNSWParameters().augmentQuantile)). Longer items link by plain inner product.")
     var augmentQuantile: Double?
 
     func validate() throws {
+        guard (0...64).contains(wideLinks) else { throw ValidationError("--wide-links \(wideLinks): expected 0...64") }
         if let augmentQuantile, !(0...1).contains(augmentQuantile) {
             throw ValidationError("--augment-quantile \(augmentQuantile): expected 0...1")
         }
@@ -42,6 +45,7 @@ struct HNSWBuildOptions: ParsableArguments {
         parameters.linkUnreachable = linkUnreachable
         if let links, let kind = HNSWLinks.allCases.first(where: { $0.name == links }) { parameters.links = kind }
         if let augmentQuantile { parameters.augmentQuantile = augmentQuantile }
+        parameters.wideLinks = wideLinks
         let metric = try store.meta()?.metric
         if (links != nil || augmentQuantile != nil), let metric, metric != .innerProduct {
             FileHandle.standardError.write(Data("note: --links and --augment-quantile apply to inner product only; this store's metric is \(metric.rawValue): its graph is linked by that metric\n".utf8))

@@ -164,6 +164,8 @@ def test_build_link_kinds_are_named_and_checked(tmp_path):
     assert bad.returncode != 0 and "--links cosine: expected one of metric, angle, augmented" in bad.stderr
     bad = run("build", "--db", store, "--index", "hnsw", "--augment-quantile", "1.5", check=False)
     assert bad.returncode != 0 and "--augment-quantile 1.5: expected 0...1" in bad.stderr
+    bad = run("build", "--db", store, "--index", "hnsw", "--wide-links", "65", check=False)
+    assert bad.returncode != 0 and "--wide-links 65: expected 0...64" in bad.stderr
     l2 = str(tmp_path / "store-l2")
     run("import", "--db", l2, "--items", str(tmp_path / "items.npy"), "--metric", "l2", "--quiet")
     moot = run("build", "--db", l2, "--index", "hnsw", "--links", "augmented", "--quiet")
