@@ -73,13 +73,8 @@ public enum HNSWLinks: UInt8, Sendable, CaseIterable {
     /// measured far worse (top-10 recall 0.97 -> 0.67 at 200k).
     case augmented = 2
 
-    public var name: String {
-        switch self {
-        case .metric: return "metric"
-        case .angle: return "angle"
-        case .augmented: return "augmented"
-        }
-    }
+    /// The name `annctl build --links` takes and summaries print: the case's own name.
+    public var name: String { String(describing: self) }
 }
 
 /// Similarity used to link the graph (higher is closer).
